@@ -1,0 +1,89 @@
+/**
+ * Small helpers shared by the packet-protection constructions (RFC 4253 §6): the
+ * authentication-failure error, constant-time comparison, alignment checks and the
+ * allocation of wire buffers.
+ */
+import { Buffer } from 'node:buffer';
+import { timingSafeEqual } from 'node:crypto';
+import { DisconnectReason, SshError } from '../errors.js';
+
+/** The error every opener throws when a packet does not authenticate. */
+export function macError(algorithm: string): SshError {
+  return new SshError('ERR_MAC', `message authentication failed (${algorithm}): corrupted packet or attack`, {
+    reason: DisconnectReason.MAC_ERROR,
+  });
+}
+
+/** Constant-time equality of two tags (lengths are public). */
+export function tagsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A buffer for bytes that are about to be fully overwritten (the sealed packet, the opened
+ * payload). Not zero-filled: zeroing 32 KiB costs a third as much as encrypting it, and every
+ * byte is written before the buffer leaves the sealer/opener. Never pooled, so the result
+ * owns its whole ArrayBuffer. A plain Uint8Array, not a Buffer (see asUint8Array).
+ */
+export function allocUninitialized(n: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+}
+
+/**
+ * node:crypto returns Buffers, whose slice() is a view where Uint8Array's slice() copies:
+ * handing one to the core would make `x.slice()` silently alias packet memory. This re-types
+ * the same memory as a plain Uint8Array (no copy).
+ */
+export function asUint8Array(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function readUint32(bytes: Uint8Array, offset = 0): number {
+  return (
+    (((bytes[offset] as number) << 24) |
+      ((bytes[offset + 1] as number) << 16) |
+      ((bytes[offset + 2] as number) << 8) |
+      (bytes[offset + 3] as number)) >>>
+    0
+  );
+}
+
+export function writeUint32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = value >>> 16;
+  bytes[offset + 2] = value >>> 8;
+  bytes[offset + 3] = value;
+}
+
+/**
+ * The transport pads every packet to the cipher's block size (RFC 4253 §6: the length of
+ * packet_length || padding_length || payload || padding, or of everything after
+ * packet_length when the length is sent outside the encryption, is a multiple of it).
+ * A misaligned packet here is a bug in the caller; a block cipher in CBC mode would
+ * silently hold back the partial block and desynchronise the stream.
+ */
+export function checkAligned(algorithm: string, packet: Uint8Array, blockSize: number, lengthExcluded: boolean): void {
+  const n = lengthExcluded ? packet.length - 4 : packet.length;
+  if (n <= 0 || n % blockSize !== 0) {
+    throw new SshError(
+      'ERR_STATE',
+      `cannot seal a ${packet.length}-byte packet with ${algorithm}: ` +
+        `${lengthExcluded ? 'the bytes after packet_length' : 'the packet'} must be a positive multiple of ${blockSize}`,
+    );
+  }
+}
+
+/** A received packet whose size does not fit the cipher (the transport should have refused its length). */
+export function badPacketLength(algorithm: string, length: number): SshError {
+  return new SshError('ERR_PACKET_LENGTH', `invalid packet size ${length} for ${algorithm}`, {
+    reason: DisconnectReason.PROTOCOL_ERROR,
+  });
+}
+
+/** Checks that `key` is long enough and returns exactly the bytes the algorithm uses. */
+export function takeKey(what: string, algorithm: string, key: Uint8Array, length: number): Uint8Array {
+  if (key.length < length) {
+    throw new SshError('ERR_KEY', `${algorithm} needs a ${length}-byte ${what}, got ${key.length} bytes`);
+  }
+  return key.subarray(0, length);
+}
