@@ -2,7 +2,7 @@
  * A Transport on a TCP socket, with promise helpers. The building block for the Client and
  * Server classes; useful on its own to check that a server speaks SSH (as `ssh-keyscan` does).
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net';
 import { SshError } from '../errors.js';
 import type { TransportConfig } from '../transport/config.js';
 import type { TransportEvent } from '../transport/events.js';
@@ -111,6 +111,48 @@ export function dialTransport(
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(new TransportSocket(socket, { ...config, role: 'client' }, options));
+    });
+  });
+}
+
+export interface TransportListener {
+  readonly port: number;
+  readonly connections: ReadonlySet<TransportSocket>;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for TCP connections and runs a server transport on each. `onConnection` is called for
+ * every new connection; one connection's failure never affects another.
+ */
+export function listenTransport(
+  options: { host?: string; port?: number },
+  config: Omit<TransportConfig, 'role'>,
+  onConnection: (conn: TransportSocket) => void,
+): Promise<TransportListener> {
+  return new Promise((resolve, reject) => {
+    const connections = new Set<TransportSocket>();
+    const server = createNetServer((socket) => {
+      const conn = new TransportSocket(socket, { ...config, role: 'server' });
+      connections.add(conn);
+      void conn.closed.then(() => connections.delete(conn));
+      socket.on('close', () => connections.delete(conn));
+      onConnection(conn);
+    });
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      resolve({
+        port,
+        connections,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const c of connections) c.driver.socket.destroy();
+            server.close(() => r());
+          }),
+      });
     });
   });
 }

@@ -68,10 +68,10 @@ export class ZlibDecompressor implements Decompressor {
       throw compressionError(`zlib decompression failed: ${(e as Error).message}`);
     }
     const err = this.inflate.err as number;
-    if (this.inflate.ended || err === Z_STREAM_END) throw compressionError('peer ended its compressed stream');
     if (!ok || (err !== Z_OK && err !== Z_BUF_ERROR)) {
       throw compressionError(`corrupt compressed data: ${this.inflate.msg || `zlib status ${err}`}`);
     }
+    if (this.inflate.ended || (this.inflate.err as number) === Z_STREAM_END) throw compressionError('peer ended its compressed stream');
     return this.out.length === 1 ? this.out[0]! : concatBytes(...this.out);
   }
 }

@@ -46,6 +46,10 @@ export class PacketDecoder {
     this.decompressor = d;
   }
 
+  get decompressing(): boolean {
+    return this.decompressor !== undefined;
+  }
+
   get buffered(): number {
     return this.end - this.start;
   }

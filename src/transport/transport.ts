@@ -72,6 +72,7 @@ export class Transport {
   private algorithmsValue: NegotiatedAlgorithms | undefined;
   private closedValue = false;
   private authenticated = false;
+  private rekeyAfterAuth = false;
   private pendingDelayedCompression: { out: string; in: string } | undefined;
   private serviceValue: string | undefined;
   private requestedService: string | undefined;
@@ -189,7 +190,10 @@ export class Transport {
       }
       return;
     }
-    if (c.rekeyIntervalMs > 0 && this.kex === undefined && now >= this.lastKexAt + c.rekeyIntervalMs) this.rekey();
+    if (c.rekeyIntervalMs > 0 && this.kex === undefined && now >= this.lastKexAt + c.rekeyIntervalMs) {
+      this.lastKexAt = now; // checked again after the exchange (or after authentication, if deferred)
+      this.rekey();
+    }
   }
 
   /** Client: the application's decision on the host key shown in a 'hostKey' event. */
@@ -235,9 +239,17 @@ export class Transport {
     this.sendTransport(ServiceRequest.encode({ serviceName: name }));
   }
 
-  /** Starts a key re-exchange now (either side may, RFC 4253 §9). Ignored while one runs. */
+  /**
+   * Starts a key re-exchange (either side may, RFC 4253 §9). Ignored while one runs. Before user
+   * authentication succeeded it is deferred until then: OpenSSH answers a KEXINIT during
+   * authentication with UNIMPLEMENTED (server) or a fatal error (client), so nobody rekeys there.
+   */
   rekey(): void {
     if (this.closedValue || this.kex || this.sessionIdValue === undefined) return;
+    if (!this.authenticated) {
+      this.rekeyAfterAuth = true;
+      return;
+    }
     this.startKex();
   }
 
@@ -270,7 +282,7 @@ export class Transport {
   }
 
   private checkRekeyLimits(): void {
-    if (this.kex || this.sessionIdValue === undefined) return;
+    if (this.kex || this.sessionIdValue === undefined || !this.authenticated) return;
     const e = this.encoder;
     const d = this.decoder;
     const limit = this.config.rekeyBytes;
@@ -476,7 +488,7 @@ export class Transport {
       else if (!this.encoder.compressing) this.encoder.setCompressor(createCompressor(name));
     } else {
       if (!active) this.decoder.setDecompressor(undefined);
-      else this.decoder.setDecompressor(createDecompressor(name));
+      else if (!this.decoder.decompressing) this.decoder.setDecompressor(createDecompressor(name));
     }
   }
 
@@ -486,9 +498,14 @@ export class Transport {
     this.authenticated = true;
     const p = this.pendingDelayedCompression;
     this.pendingDelayedCompression = undefined;
-    if (!p) return;
-    if (p.out !== 'none') this.encoder.setCompressor(createCompressor(p.out));
-    if (p.in !== 'none') this.decoder.setDecompressor(createDecompressor(p.in));
+    if (p) {
+      if (p.out !== 'none') this.encoder.setCompressor(createCompressor(p.out));
+      if (p.in !== 'none') this.decoder.setDecompressor(createDecompressor(p.in));
+    }
+    if (this.rekeyAfterAuth) {
+      this.rekeyAfterAuth = false;
+      this.rekey();
+    }
   }
 
   private sendExtInfo(): void {
