@@ -28,6 +28,7 @@ export class TransportSocket {
   private readonly seen: TransportEvent[] = [];
   private waiters: Array<{ type: string; resolve: (e: TransportEvent) => void; reject: (e: unknown) => void }> = [];
   private closeError: SshError | undefined;
+  private readonly listeners: Array<(ev: TransportEvent) => void> = [];
   private isClosed = false;
 
   constructor(socket: Socket, config: TransportConfig, options: TransportSocketOptions = {}) {
@@ -49,6 +50,7 @@ export class TransportSocket {
         const i = this.waiters.findIndex((w) => w.type === ev.type);
         if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(ev);
         options.onEvent?.(ev);
+        for (const l of this.listeners) l(ev);
       },
       onSocketClose: (err) => {
         if (!this.isClosed && err) resolveClosed(new SshError('ERR_CONNECTION_LOST', err.message, { cause: err }));
@@ -68,6 +70,11 @@ export class TransportSocket {
         () => this.transport.answerHostKey(ev.id, false),
       )
       .finally(() => this.driver.pump());
+  }
+
+  /** Calls `fn` for every later event. */
+  onEvent(fn: (ev: TransportEvent) => void): void {
+    this.listeners.push(fn);
   }
 
   /** Events seen so far (for logs and tests). */

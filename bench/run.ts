@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: hush's speed, measured. This first version covers the transport layer:
+ *   1. packet protection (seal + open of 32 KiB packets) per cipher, next to the raw node:crypto
+ *      speed of the same primitives on the same data;
+ *   2. key exchanges per second per method (method only, and full in-memory transport handshakes).
+ * Repeats each measurement, quotes the median and shows the spread. Results also go to
+ * bench/results/latest.json and bench/results/latest.md. `--quick` uses small sizes (the test
+ * suite runs it once to prove the benchmark still works).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrivateKey } from '../src/keys/private-key.js';
+import { Transport } from '../src/transport/transport.js';
+import { HUSH_VERSION } from '../src/version.js';
+import { benchPacketProtection } from './crypto.js';
+import { benchKex } from './kex.js';
+
+interface Row {
+  group: string;
+  name: string;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  reference?: { name: string; median: number };
+}
+
+function stats(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+/** Complete client<->server transport handshakes per second (both ends in this process). */
+function handshakesPerSecond(kex: string, seconds: number): number {
+  const hostKeys = [PrivateKey.generate('ed25519')];
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  while (process.hrtime.bigint() < deadline) {
+    const c = new Transport({ role: 'client', algorithms: { kex: [kex] } });
+    const s = new Transport({ role: 'server', hostKeys });
+    let done = false;
+    for (let round = 0; round < 20 && !done; round++) {
+      for (let b = c.pollTransmit(); b; b = c.pollTransmit()) s.receive(b);
+      for (let b = s.pollTransmit(); b; b = s.pollTransmit()) c.receive(b);
+      for (let e = c.pollEvent(); e; e = c.pollEvent()) {
+        if (e.type === 'hostKey') c.answerHostKey(e.id, true);
+        if (e.type === 'kex') done = true;
+        if (e.type === 'closed') throw e.error ?? new Error('closed');
+      }
+      while (s.pollEvent());
+    }
+    if (!done) throw new Error(`handshake with ${kex} did not finish`);
+    n++;
+  }
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  return n / elapsed;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const reps = quick ? 1 : 5;
+  const rows: Row[] = [];
+
+  const protection = new Map<string, { ours: number[]; raw: number[]; rawName: string }>();
+  for (let i = 0; i < reps; i++) {
+    for (const r of await benchPacketProtection({ quick })) {
+      const e = protection.get(r.name) ?? { ours: [], raw: [], rawName: r.rawName };
+      e.ours.push(r.mibPerSec);
+      e.raw.push(r.rawMibPerSec);
+      protection.set(r.name, e);
+    }
+  }
+  for (const [name, e] of protection) {
+    rows.push({ group: 'packet protection (seal+open, 32 KiB packets)', name, unit: 'MiB/s', ...stats(e.ours), reference: { name: e.rawName, median: stats(e.raw).median } });
+  }
+
+  const kex = new Map<string, number[]>();
+  for (let i = 0; i < reps; i++) {
+    for (const r of await benchKex({ quick })) kex.set(r.name, [...(kex.get(r.name) ?? []), r.perSecond]);
+  }
+  for (const [name, xs] of kex) rows.push({ group: 'key exchange method (client+server, sign+verify)', name, unit: 'kex/s', ...stats(xs) });
+
+  for (const method of ['mlkem768x25519-sha256', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group14-sha256']) {
+    const xs: number[] = [];
+    for (let i = 0; i < reps; i++) xs.push(handshakesPerSecond(method, quick ? 0.2 : 1));
+    rows.push({ group: 'full transport handshake in memory (ed25519 host key)', name: method, unit: 'handshakes/s', ...stats(xs) });
+  }
+
+  const header = [
+    `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `node ${process.version}, OpenSSL ${process.versions.openssl}; ${reps} repetition(s), median [min-max]`,
+  ];
+  const lines: string[] = [];
+  let group = '';
+  for (const r of rows) {
+    if (r.group !== group) {
+      group = r.group;
+      lines.push('', `## ${group}`, '', `| algorithm | ${r.unit} | spread | raw primitive | raw ${r.unit} | hush / raw |`, '|---|---:|---:|---|---:|---:|');
+    }
+    const ref = r.reference;
+    lines.push(
+      `| ${r.name} | ${fmt(r.median)} | ${fmt(r.min)}-${fmt(r.max)} | ${ref?.name ?? ''} | ${ref ? fmt(ref.median) : ''} | ${ref ? `${((r.median / ref.median) * 100).toFixed(0)}%` : ''} |`,
+    );
+  }
+  const md = [...header.map((h, i) => (i === 0 ? `# ${h}` : h + '  ')), ...lines].join('\n') + '\n';
+  console.log(md);
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const base = quick ? 'quick' : 'latest';
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows }, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.md`), md);
+  console.log(`written: bench/results/${base}.json, bench/results/${base}.md`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
