@@ -42,6 +42,7 @@ export type SshErrorCode =
   | 'ERR_STRICT_KEX' // strict-KEX (Terrapin countermeasure) violation
   | 'ERR_COMPRESSION'
   | 'ERR_SERVICE' // service request refused
+  | 'ERR_AUTH_FAILED' // user authentication failed with every method
   | 'ERR_PEER_DISCONNECTED' // the peer sent SSH_MSG_DISCONNECT
   | 'ERR_CONNECTION_LOST' // the byte stream ended
   | 'ERR_TIMEOUT'

@@ -12,7 +12,15 @@ export type TransportEvent =
    */
   | { type: 'hostKey'; id: number; hostKey: Uint8Array; algorithm: string }
   /** A key exchange finished (both NEWKEYS seen). */
-  | { type: 'kex'; initial: boolean; algorithms: NegotiatedAlgorithms; strict: boolean; sessionId: Uint8Array }
+  | {
+      type: 'kex';
+      initial: boolean;
+      /** Who sent the first KEXINIT (for the initial exchange both do at once; it reads 'us'). */
+      initiatedBy: 'us' | 'peer';
+      algorithms: NegotiatedAlgorithms;
+      strict: boolean;
+      sessionId: Uint8Array;
+    }
   /** RFC 8308 extension negotiation from the peer. */
   | { type: 'extInfo'; extensions: ReadonlyMap<string, Uint8Array> }
   /** Server: a service was accepted. Client: the server accepted our service request. */

@@ -61,6 +61,8 @@ export class KexRun {
   result: KexResult | undefined;
   sentNewKeys = false;
   receivedNewKeys = false;
+  /** Who sent the first KEXINIT of this exchange. */
+  initiatedBy: 'us' | 'peer' = 'us';
   /** Client: waiting for the application's host key decision. */
   hostKeyQuestion: number | undefined;
   private session: KexClientSession | KexServerSession | undefined;

@@ -401,7 +401,10 @@ export class Transport {
   }
 
   private onKexInit(payload: Uint8Array, seq: number): void {
-    if (!this.kex) this.startKex();
+    if (!this.kex) {
+      this.startKex();
+      this.kex!.initiatedBy = 'peer';
+    }
     const k = this.kex!;
     if (k.theirInit) throw protocolError('SSH_MSG_KEXINIT received during a key exchange');
     const first = k.receiveKexInit(payload, seq, this.strict);
@@ -473,7 +476,14 @@ export class Transport {
       this.strict = k.strict;
     }
     this.algorithmsValue = k.negotiated;
-    this.events.push({ type: 'kex', initial: k.initial, algorithms: k.negotiated!, strict: this.strict, sessionId: this.sessionIdValue! });
+    this.events.push({
+      type: 'kex',
+      initial: k.initial,
+      initiatedBy: k.initiatedBy,
+      algorithms: k.negotiated!,
+      strict: this.strict,
+      sessionId: this.sessionIdValue!,
+    });
   }
 
   private applyCompression(dir: 'out' | 'in', name: string): void {
