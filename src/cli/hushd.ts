@@ -5,12 +5,12 @@
  * and sessions arrive with the next issues, so clients are refused at authentication for now.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createPrivateKey } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SshError } from '../errors.js';
 import { fingerprintSha256 } from '../keys/fingerprint.js';
+import { parsePrivateKey, writeOpenSshPrivateKey } from '../keys/formats/index.js';
 import { PrivateKey } from '../keys/private-key.js';
 import { listenTransport, type TransportSocket } from '../node/transport-socket.js';
 import { MSG } from '../messages/numbers.js';
@@ -72,7 +72,7 @@ function loadHostKeys(opts: Options): PrivateKey[] {
   if (opts.hostKeyFiles.length > 0) {
     return opts.hostKeyFiles.map((f) => {
       try {
-        return PrivateKey.fromKeyObject(createPrivateKey(readFileSync(f)));
+        return parsePrivateKey(readFileSync(f), undefined, { name: f });
       } catch (e) {
         throw new Error(`Unable to load host key ${f}: ${(e as Error).message}`);
       }
@@ -82,11 +82,11 @@ function loadHostKeys(opts: Options): PrivateKey[] {
   if (!existsSync(path)) {
     mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
     const key = PrivateKey.generate('ed25519');
-    writeFileSync(path, key.keyObject.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(path, writeOpenSshPrivateKey(key, { comment: 'hushd host key' }), { mode: 0o600 });
     log(`Generated a new ed25519 host key: ${path}`);
     return [key];
   }
-  return [PrivateKey.fromKeyObject(createPrivateKey(readFileSync(path)))];
+  return [parsePrivateKey(readFileSync(path), undefined, { name: path })];
 }
 
 /** RFC 4252 §5.1 SSH_MSG_USERAUTH_FAILURE with no method able to continue. */

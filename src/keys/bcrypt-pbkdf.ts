@@ -252,7 +252,7 @@ function sha512(...parts: Uint8Array[]): Uint8Array {
 /**
  * Derives `keyLength` bytes (1..1024) from a password and salt (both non-empty) with `rounds`
  * (at least 1) iterations. OpenSSH's ssh-keygen uses a 16-byte salt and 16 rounds (24 since
- * OpenSSH 9.8); each round costs about as much as one bcrypt at cost 6.
+ * OpenSSH 9.4); each round costs about as much as one bcrypt at cost 6.
  */
 export function bcryptPbkdf(password: Uint8Array, salt: Uint8Array, keyLength: number, rounds: number): Uint8Array {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 0xffffffff) {

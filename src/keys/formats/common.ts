@@ -45,8 +45,8 @@ export function passphraseNeeded(options: KeyFileOptions): SshError {
   return keyError(`${describe(options)} is encrypted: a passphrase is needed`);
 }
 
-export function truncated(options: KeyFileOptions, detail?: string): SshError {
-  return keyError(`truncated ${describe(options)}${detail !== undefined ? ` (${detail})` : ''}`);
+export function truncated(options: KeyFileOptions, detail?: string, cause?: unknown): SshError {
+  return keyError(`truncated ${describe(options)}${detail !== undefined ? ` (${detail})` : ''}`, cause);
 }
 
 export function corrupt(options: KeyFileOptions, detail: string, cause?: unknown): SshError {
@@ -59,7 +59,6 @@ export function unsupportedKeyType(options: KeyFileOptions, type: string): SshEr
 
 /** A name from a file, made safe to show: control characters escaped, length capped. */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   const t = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return t.length > 64 ? `${t.slice(0, 64)}...` : t;
 }
@@ -83,7 +82,8 @@ export function asKeyError(options: KeyFileOptions, e: unknown): SshError {
   if (e instanceof SshError) {
     if (e.code === 'ERR_KEY') return e;
     if (e instanceof WireError) {
-      return e.message.startsWith('truncated') ? truncated(options, e.message) : corrupt(options, e.message, e);
+      // The Reader's own words ("truncated string: need 32 bytes, 10 left") stay in `cause`.
+      return e.message.startsWith('truncated') ? truncated(options, undefined, e) : corrupt(options, e.message, e);
     }
     if (e.code === 'ERR_UNSUPPORTED') {
       const m = /key type "?([^"\s]*)"?/.exec(e.message);
@@ -98,6 +98,14 @@ export function asKeyError(options: KeyFileOptions, e: unknown): SshError {
 /** The file's bytes. A string is taken as UTF-8 text (how it would be stored). */
 export function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === 'string' ? utf8Encoder.encode(data) : data;
+}
+
+/**
+ * A key file as text of one char per byte (see latin1), without a UTF-8 byte order mark.
+ * Parsing the bytes, not a decoded string, keeps a PuTTY comment's bytes exact for its MAC.
+ */
+export function fileText(data: string | Uint8Array): string {
+  return latin1(toBytes(data)).replace(/^\xef\xbb\xbf/, '');
 }
 
 /** Bytes as a string of one char per byte, so text formats can be parsed without losing bytes. */

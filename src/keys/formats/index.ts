@@ -11,7 +11,7 @@
  * "unsupported key type ..."); pass `name` to have the file named in it.
  */
 import type { PrivateKey, PrivateKeyOptions } from '../private-key.js';
-import { describe, guard, keyError, latin1, toBytes, type KeyFileOptions } from './common.js';
+import { describe, fileText, guard, keyError, type KeyFileOptions } from './common.js';
 import { isOpenSshPrivateKey, readOpenSshEnvelope, readOpenSshPrivateKey } from './openssh.js';
 import { findPemBlock, PEM_PRIVATE_LABELS, readPemPrivateKey } from './pem.js';
 import { isPuttyPrivateKey, readPuttyPrivateKey } from './ppk.js';
@@ -81,7 +81,7 @@ export function parsePrivateKeyFile(
   options: ParsePrivateKeyOptions = {},
 ): PrivateKeyFile {
   return guard(options, () => {
-    const text = latin1(toBytes(data));
+    const text = fileText(data);
     switch (detect(text, options)) {
       case 'openssh': {
         const f = readOpenSshPrivateKey(text, passphrase, options);
@@ -107,7 +107,7 @@ export function parsePrivateKey(data: string | Uint8Array, passphrase?: string |
 /** Whether reading this private key file needs a passphrase (without trying one). */
 export function isEncryptedPrivateKey(data: string | Uint8Array, options: KeyFileOptions = {}): boolean {
   return guard(options, () => {
-    const text = latin1(toBytes(data));
+    const text = fileText(data);
     switch (detect(text, options)) {
       case 'openssh':
         return readOpenSshEnvelope(text, options).encrypted;

@@ -32,6 +32,7 @@ import {
   decodeComment,
   describe,
   encodeUtf8,
+  fileText,
   guard,
   keyError,
   passphraseBytes,
@@ -51,8 +52,8 @@ export const OPENSSH_END = '-----END OPENSSH PRIVATE KEY-----';
 const AUTH_MAGIC = encodeUtf8('openssh-key-v1\0');
 /** ssh-keygen's salt length (sshkey.c SALT_LEN). */
 const SALT_LENGTH = 16;
-/** ssh-keygen's default number of bcrypt_pbkdf rounds before OpenSSH 9.8 (24 since). */
-export const DEFAULT_BCRYPT_ROUNDS = 16;
+/** ssh-keygen's default number of bcrypt_pbkdf rounds before OpenSSH 9.4 (24 since). */
+export const DEFAULT_BCRYPT_ROUNDS = 24; // ssh-keygen's default since OpenSSH 9.4
 /** ssh-keygen wraps the base64 at 70 columns. */
 const LINE_WIDTH = 70;
 
@@ -135,9 +136,9 @@ function decode(text: string, options: KeyFileOptions): Decoded {
 }
 
 /** The envelope of an openssh-key-v1 file: its public key and how it is protected, without a passphrase. */
-export function readOpenSshEnvelope(text: string, options: KeyFileOptions = {}): OpenSshEnvelope {
+export function readOpenSshEnvelope(data: string | Uint8Array, options: KeyFileOptions = {}): OpenSshEnvelope {
   return guard(options, () => {
-    const { cipher, kdf, rounds, publicKey, encrypted } = decode(text, options);
+    const { cipher, kdf, rounds, publicKey, encrypted } = decode(fileText(data), options);
     return { cipher, kdf, rounds, publicKey, encrypted };
   });
 }
@@ -188,7 +189,7 @@ export function readOpenSshPrivateKey(
 export interface WriteOpenSshOptions {
   /** Encrypts the key when given and not empty. */
   readonly passphrase?: string | Uint8Array;
-  /** bcrypt_pbkdf rounds (default 16, as ssh-keygen before OpenSSH 9.8; ssh-keygen -a). */
+  /** bcrypt_pbkdf rounds (default 16, as ssh-keygen before OpenSSH 9.4; ssh-keygen -a). */
   readonly rounds?: number;
   readonly comment?: string;
   /** Cipher when a passphrase is given (default aes256-ctr; ssh-keygen -Z). */

@@ -19,13 +19,12 @@ import {
   decodeComment,
   describe,
   encodeUtf8,
+  fileText,
   fromLatin1,
   guard,
   keyError,
-  latin1,
   printable,
   splitLines,
-  toBytes,
   truncated,
   type KeyFileOptions,
 } from './common.js';
@@ -52,7 +51,7 @@ const RFC4716_BASE64_WIDTH = 70;
 /** Reads the first public key in a .pub, RFC 4716 or PEM public key file. */
 export function parsePublicKeyFile(data: string | Uint8Array, options: KeyFileOptions = {}): PublicKeyFile {
   return guard(options, () => {
-    const text = latin1(toBytes(data));
+    const text = fileText(data);
     if (text.includes(RFC4716_BEGIN)) return readRfc4716(text, options);
     const pem = findPemBlock(text, options, ['PUBLIC KEY', 'RSA PUBLIC KEY', ...PEM_PRIVATE_LABELS, 'OPENSSH PRIVATE KEY']);
     if (pem !== undefined) {
