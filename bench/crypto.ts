@@ -105,6 +105,7 @@ function cases(): Case[] {
     ctr('aes128-ctr', 'aes-128-ctr', 16, 'hmac-sha2-256-etm@openssh.com', 'sha256', 32),
     ctr('aes128-ctr', 'aes-128-ctr', 16, 'hmac-sha2-512-etm@openssh.com', 'sha512', 64),
     ctr('aes128-ctr', 'aes-128-ctr', 16, 'hmac-sha2-256', 'sha256', 32),
+    ctr('aes192-ctr', 'aes-192-ctr', 24, 'hmac-sha2-256-etm@openssh.com', 'sha256', 32),
     ctr('aes256-ctr', 'aes-256-ctr', 32, 'hmac-sha2-256-etm@openssh.com', 'sha256', 32),
     ctr('aes256-ctr', 'aes-256-ctr', 32, 'hmac-sha2-512', 'sha512', 64),
   ];

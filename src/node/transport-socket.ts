@@ -31,8 +31,8 @@ export class TransportSocket {
   private readonly listeners: Array<(ev: TransportEvent) => void> = [];
   private isClosed = false;
 
-  constructor(socket: Socket, config: TransportConfig, options: TransportSocketOptions = {}) {
-    this.transport = new Transport(config);
+  constructor(socket: Socket, config: TransportConfig | Transport, options: TransportSocketOptions = {}) {
+    this.transport = config instanceof Transport ? config : new Transport(config);
     let resolveClosed!: (e: SshError | undefined) => void;
     this.closed = new Promise((r) => (resolveClosed = r));
     this.driver = new SocketDriver<TransportEvent>(socket, this.transport, {
@@ -112,12 +112,18 @@ export function dialTransport(
   config: Omit<TransportConfig, 'role'>,
   options: TransportSocketOptions = {},
 ): Promise<TransportSocket> {
+  let transport: Transport;
+  try {
+    transport = new Transport({ ...config, role: 'client' }); // a bad configuration fails before any connection
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host, port });
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.off('error', reject);
-      resolve(new TransportSocket(socket, { ...config, role: 'client' }, options));
+      resolve(new TransportSocket(socket, transport, options));
     });
   });
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { makeTempDir } from '../harness/processes.js';
 import { PrivateKey } from '../../src/keys/private-key.js';
 import {
+  DEFAULT_BCRYPT_ROUNDS,
   KEY_FILE_CIPHERS,
   parsePrivateKeyFile,
   parsePublicKeyFile,
@@ -45,11 +46,11 @@ test('OpenSSH private keys written by hush are read by ssh-keygen -y, with and w
       const plain = join(tmp.path, name);
       await writeKeyFile(plain, writeOpenSshPrivateKey(key, { comment }));
       assert.equal(await keygenPublic(plain), expected);
-      // Default rounds (16) for Ed25519, fewer for the rest to keep the run short.
+      // Default rounds (DEFAULT_BCRYPT_ROUNDS) for Ed25519, fewer for the rest to keep the run short.
       const rounds = name === 'ed25519' ? undefined : 4;
       const text = writeOpenSshPrivateKey(key, { comment, passphrase: PASS, ...(rounds !== undefined ? { rounds } : {}) });
       const envelope = readOpenSshEnvelope(text);
-      assert.deepEqual([envelope.cipher, envelope.kdf, envelope.rounds], ['aes256-ctr', 'bcrypt', rounds ?? 16]);
+      assert.deepEqual([envelope.cipher, envelope.kdf, envelope.rounds], ['aes256-ctr', 'bcrypt', rounds ?? DEFAULT_BCRYPT_ROUNDS]);
       const encrypted = join(tmp.path, `${name}-enc`);
       await writeKeyFile(encrypted, text);
       assert.equal(await keygenPublic(encrypted, PASS), expected);
