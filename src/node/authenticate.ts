@@ -12,7 +12,7 @@ export async function authenticate(
   config: ClientAuthConfig,
   onEvent?: (ev: ClientAuthEvent) => void,
 ): Promise<{ method: string }> {
-  await conn.waitFor('kex');
+  await conn.ready();
   const t = conn.transport;
   const auth = new ClientAuth(config, {
     sessionId: () => t.sessionId!,

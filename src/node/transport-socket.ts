@@ -26,6 +26,7 @@ export class TransportSocket {
   /** Resolves when the transport closes: with the error, or undefined after an orderly local close. */
   readonly closed: Promise<SshError | undefined>;
   private readonly seen: TransportEvent[] = [];
+  private readonly claimed = new WeakSet<TransportEvent>();
   private waiters: Array<{ type: string; resolve: (e: TransportEvent) => void; reject: (e: unknown) => void }> = [];
   private closeError: SshError | undefined;
   private readonly listeners: Array<(ev: TransportEvent) => void> = [];
@@ -48,7 +49,10 @@ export class TransportSocket {
         }
         this.seen.push(ev);
         const i = this.waiters.findIndex((w) => w.type === ev.type);
-        if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(ev);
+        if (i >= 0) {
+          this.claimed.add(ev);
+          this.waiters.splice(i, 1)[0]!.resolve(ev);
+        }
         options.onEvent?.(ev);
         for (const l of this.listeners) l(ev);
       },
@@ -84,13 +88,27 @@ export class TransportSocket {
 
   /** Resolves with the next event of this type (or one already seen and not yet claimed). */
   waitFor<T extends TransportEvent['type']>(type: T): Promise<EventOf<T>> {
-    const have = this.seen.find((e) => e.type === type);
-    if (have) return Promise.resolve(have as EventOf<T>);
+    const have = this.seen.find((e) => e.type === type && !this.claimed.has(e));
+    if (have) {
+      this.claimed.add(have);
+      return Promise.resolve(have as EventOf<T>);
+    }
     if (this.isClosed) {
       return Promise.reject(this.closeError ?? new SshError('ERR_CONNECTION_LOST', `connection closed while waiting for ${type}`));
     }
     return new Promise((resolve, reject) => {
       this.waiters.push({ type, resolve: resolve as (e: TransportEvent) => void, reject });
+    });
+  }
+
+  /** Resolves once the first key exchange is complete (without claiming the 'kex' event). */
+  ready(): Promise<void> {
+    if (this.transport.sessionId !== undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.onEvent((ev) => {
+        if (ev.type === 'kex') resolve();
+        if (ev.type === 'closed') reject(ev.error ?? new SshError('ERR_CONNECTION_LOST', 'connection closed before the key exchange finished'));
+      });
     });
   }
 

@@ -107,7 +107,7 @@ export class KexRun {
     }
     const chosen = negotiate(client, server, (c) => registry.getCipher(c)?.aead ?? false);
     this.negotiated = chosen;
-    if (theirs.firstKexPacketFollows && peerGuessWasWrong(theirs, chosen)) this.ignoreNextKexPacket = true;
+    if (theirs.firstKexPacketFollows && peerGuessWasWrong(theirs, ours)) this.ignoreNextKexPacket = true;
     const method = registry.getKex(chosen.kex);
     if (!method) throw new SshError('ERR_KEX', `negotiated unknown key exchange ${chosen.kex}`);
     this.method = method;

@@ -68,10 +68,15 @@ export function negotiate(
 }
 
 /**
- * RFC 4253 §7: when the peer set first_kex_packet_follows, its guessed packet is to be ignored if
- * its guess was wrong: its preferred kex or host key algorithm is not the one negotiated.
+ * RFC 4253 §7: when the peer set first_kex_packet_follows, its guessed packet is ignored if the
+ * guess was wrong: "the kex algorithm and/or the host key algorithm is guessed wrong (server and
+ * client have different preferred algorithm)". As OpenSSH's proposals_match: compare both
+ * sides' first entries.
  */
-export function peerGuessWasWrong(peer: KexInitMessage, chosen: NegotiatedAlgorithms): boolean {
-  const firstKex = peer.kexAlgorithms.find((n) => !PSEUDO_KEX.has(n));
-  return firstKex !== chosen.kex || peer.serverHostKeyAlgorithms[0] !== chosen.hostKey;
+export function peerGuessWasWrong(peer: KexInitMessage, ours: KexInitMessage): boolean {
+  const first = (l: readonly string[]) => l.find((n) => !PSEUDO_KEX.has(n));
+  return (
+    first(peer.kexAlgorithms) !== first(ours.kexAlgorithms) ||
+    peer.serverHostKeyAlgorithms[0] !== ours.serverHostKeyAlgorithms[0]
+  );
 }
