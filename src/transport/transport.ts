@@ -233,6 +233,7 @@ export class Transport {
 
   /** Client: asks for a service (RFC 4253 §10); a 'service' event follows when the server accepts. */
   requestService(name: string): void {
+    if (this.closedValue) throw new SshError('ERR_STATE', 'the connection is closed');
     if (this.role !== 'client') throw new SshError('ERR_STATE', 'only a client requests services');
     if (this.requestedService) throw new SshError('ERR_STATE', 'a service was already requested');
     this.requestedService = name;
@@ -261,6 +262,7 @@ export class Transport {
   }
 
   sendIgnore(data: Uint8Array = new Uint8Array(0)): void {
+    if (this.closedValue) throw new SshError('ERR_STATE', 'the connection is closed');
     const p = new Uint8Array(5 + data.length);
     p[0] = MSG.IGNORE;
     new DataView(p.buffer).setUint32(1, data.length);
@@ -278,6 +280,7 @@ export class Transport {
 
   /** Transport messages bypass the key-exchange queue (RFC 4253 §7.1 allows 1-49 during an exchange). */
   private sendTransport(payload: Uint8Array): void {
+    if (this.closedValue) return; // RFC 4253 §11.1: nothing after DISCONNECT
     this.out.push(this.encoder.encode(payload));
   }
 
@@ -369,7 +372,15 @@ export class Transport {
       if (step.kind === 'done') this.onKexComputed();
       return;
     }
-    if (inPeerKex) throw protocolError(`message ${type} is not allowed during key exchange`);
+    if (inPeerKex) {
+      // RFC 4253 §7.1: during an exchange only messages 1-49 may come, and not the service ones;
+      // unassigned numbers among them are answered with UNIMPLEMENTED (§11.4).
+      if (type >= 50 || (type >= MSG.SERVICE_REQUEST && type <= MSG.EXT_INFO)) {
+        throw protocolError(`message ${type} is not allowed during key exchange`);
+      }
+      this.unimplemented(seq);
+      return;
+    }
     if (this.sessionIdValue === undefined) {
       if (type >= 50 || (type >= 5 && type <= 7)) throw protocolError(`message ${type} before the key exchange finished`);
       this.unimplemented(seq);

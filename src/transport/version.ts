@@ -80,7 +80,8 @@ export class VersionReader {
     if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.slice(0, -1);
     const text = String.fromCharCode(...bytes);
     if (text.startsWith('SSH-')) {
-      if (bytes.some((b) => b === 0 || b > 0x7e)) throw versionError('identification line contains non-ASCII or NUL bytes');
+      // RFC 4253 §4.2: printable US-ASCII only (a control character would also reach every log line).
+      if (bytes.some((b) => b < 0x20 || b > 0x7e)) throw versionError('identification line contains control or non-ASCII characters');
       this.result = parseVersionLine(text);
       return;
     }
