@@ -34,6 +34,11 @@ export interface TransportConfig {
   rekeyIntervalMs?: number;
   /** The first key exchange must finish within this many milliseconds (default 120 s). 0 disables. */
   handshakeTimeoutMs?: number;
+  /**
+   * Server: user authentication must succeed within this many milliseconds of the connection's
+   * start, or the connection is dropped (sshd's LoginGraceTime; default 120 s). 0 disables.
+   */
+  loginGraceTimeMs?: number;
   /** Largest packet_length accepted (default and maximum 256 KiB). */
   maxPacketLength?: number;
   /** Server: services a client may request (default ssh-userauth). */
@@ -56,6 +61,7 @@ export interface ResolvedConfig {
   rekeyBytes: number;
   rekeyIntervalMs: number;
   handshakeTimeoutMs: number;
+  loginGraceTimeMs: number;
   maxPacketLength: number;
   services: readonly string[];
   serverSigAlgs: readonly string[];
@@ -68,6 +74,7 @@ export const DEFAULTS = {
   rekeyBytes: 1024 * 1024 * 1024,
   rekeyIntervalMs: 60 * 60 * 1000,
   handshakeTimeoutMs: 120_000,
+  loginGraceTimeMs: 120_000,
   maxQueuedBytes: 64 * 1024 * 1024,
 } as const;
 

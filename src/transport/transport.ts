@@ -44,6 +44,7 @@ function resolve(config: TransportConfig): ResolvedConfig {
     rekeyBytes: config.rekeyBytes ?? DEFAULTS.rekeyBytes,
     rekeyIntervalMs: config.rekeyIntervalMs ?? DEFAULTS.rekeyIntervalMs,
     handshakeTimeoutMs: config.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+    loginGraceTimeMs: config.role === 'server' ? (config.loginGraceTimeMs ?? DEFAULTS.loginGraceTimeMs) : 0,
     maxPacketLength: clampPacketLength(config.maxPacketLength),
     services: config.services ?? ['ssh-userauth'],
     serverSigAlgs: config.serverSigAlgs ?? registry.DEFAULT_SERVER_SIG_ALGS,
@@ -176,17 +177,27 @@ export class Transport {
   pollTimeout(): number | undefined {
     if (this.closedValue) return undefined;
     const c = this.config;
-    if (this.sessionIdValue === undefined) return c.handshakeTimeoutMs > 0 ? this.startedAt + c.handshakeTimeoutMs : undefined;
-    if (c.rekeyIntervalMs > 0 && this.kex === undefined) return this.lastKexAt + c.rekeyIntervalMs;
-    return undefined;
+    const deadlines: number[] = [];
+    if (this.sessionIdValue === undefined && c.handshakeTimeoutMs > 0) deadlines.push(this.startedAt + c.handshakeTimeoutMs);
+    if (!this.authenticated && c.loginGraceTimeMs > 0) deadlines.push(this.startedAt + c.loginGraceTimeMs);
+    if (this.sessionIdValue !== undefined && c.rekeyIntervalMs > 0 && this.kex === undefined) deadlines.push(this.lastKexAt + c.rekeyIntervalMs);
+    return deadlines.length > 0 ? Math.min(...deadlines) : undefined;
   }
 
   handleTimeout(now: number): void {
     if (this.closedValue) return;
     const c = this.config;
+    if (!this.authenticated && c.loginGraceTimeMs > 0 && now >= this.startedAt + c.loginGraceTimeMs) {
+      this.fail(
+        new SshError('ERR_TIMEOUT', `authentication did not complete within ${c.loginGraceTimeMs / 1000} s (LoginGraceTime)`, {
+          reason: DisconnectReason.BY_APPLICATION,
+        }),
+      );
+      return;
+    }
     if (this.sessionIdValue === undefined) {
       if (c.handshakeTimeoutMs > 0 && now >= this.startedAt + c.handshakeTimeoutMs) {
-        this.fail(new SshError('ERR_TIMEOUT', `key exchange did not complete within ${c.handshakeTimeoutMs} ms`));
+        this.fail(new SshError('ERR_TIMEOUT', `key exchange did not complete within ${c.handshakeTimeoutMs} ms`, { reason: DisconnectReason.BY_APPLICATION }));
       }
       return;
     }
