@@ -1,15 +1,84 @@
 /**
  * Runs client user authentication over a TransportSocket: requests ssh-userauth, then feeds the
  * server's authentication messages to ClientAuth until it succeeds or runs out of credentials.
+ * The core's questions ('prompt', 'sign') are put to the credential's own async callbacks.
  */
-import { authFailedError, ClientAuth, type ClientAuthConfig, type ClientAuthEvent } from '../auth/client.js';
+import type { SigningKey } from '../algorithms/types.js';
+import {
+  authFailedError,
+  ClientAuth,
+  type ClientAuthConfig,
+  type ClientAuthEvent,
+  type ExternalKey,
+  type PromptEvent,
+  type SignEvent,
+} from '../auth/client.js';
+import type { KeyboardInteractivePrompt } from '../auth/keyboard-interactive.js';
 import { ServerAuth, type Decision, type ServerAuthConfig, type ServerAuthEvent, type ServerAuthRequest } from '../auth/server.js';
 import { DisconnectReason, SshError } from '../errors.js';
 import type { TransportSocket } from './transport-socket.js';
 
+/** A key that signs asynchronously, e.g. one held by ssh-agent (see AgentKey). */
+export interface AsyncSigningKey extends ExternalKey {
+  /** Resolves with the signature blob (string algorithm || string signature). */
+  signAsync(algorithm: string, data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** One keyboard-interactive round (RFC 4256 §3.2), as shown to the user. */
+export interface KeyboardInteractiveQuestions {
+  name: string;
+  instruction: string;
+  prompts: readonly KeyboardInteractivePrompt[];
+}
+
+type Answer<T> = T | undefined | Promise<T | undefined>;
+
+/** The core's credentials, plus the callbacks that answer its questions. */
+export type AuthCredential =
+  | { method: 'none' }
+  | {
+      method: 'password';
+      password: string;
+      /** Called when the server says the password expired (RFC 4252 §8); undefined gives up. */
+      newPassword?: (prompt: string) => Answer<string>;
+    }
+  | { method: 'publickey'; key: SigningKey | AsyncSigningKey | ExternalKey }
+  | {
+      method: 'keyboard-interactive';
+      submethods?: string;
+      /** One answer per prompt; undefined gives up this method. Without it every prompt goes unanswered. */
+      respond?: (questions: KeyboardInteractiveQuestions) => Answer<readonly string[]>;
+    };
+
+export interface AuthenticateConfig extends Omit<ClientAuthConfig, 'credentials'> {
+  credentials: readonly AuthCredential[];
+}
+
+function isAsyncSigningKey(key: SigningKey | AsyncSigningKey | ExternalKey): key is AsyncSigningKey {
+  return typeof (key as Partial<AsyncSigningKey>).signAsync === 'function';
+}
+
+/** The credential's own callback, if any, for a 'prompt' event. */
+function promptAnswer(c: AuthCredential | undefined, ev: PromptEvent): Promise<readonly string[] | undefined> {
+  return Promise.resolve().then(async () => {
+    if (ev.kind === 'keyboard-interactive' && c?.method === 'keyboard-interactive' && c.respond) {
+      return await c.respond({ name: ev.name, instruction: ev.instruction, prompts: ev.prompts });
+    }
+    if (ev.kind === 'password-change' && c?.method === 'password' && c.newPassword) {
+      const p = await c.newPassword(ev.instruction);
+      return p === undefined ? undefined : [p];
+    }
+    return undefined;
+  });
+}
+
+function signature(c: AuthCredential | undefined, ev: SignEvent): Promise<Uint8Array | undefined> {
+  return Promise.resolve().then(() => (c?.method === 'publickey' && isAsyncSigningKey(c.key) ? c.key.signAsync(ev.algorithm, ev.data) : undefined));
+}
+
 export async function authenticate(
   conn: TransportSocket,
-  config: ClientAuthConfig,
+  config: AuthenticateConfig,
   onEvent?: (ev: ClientAuthEvent) => void,
 ): Promise<{ method: string }> {
   await conn.ready();
@@ -20,9 +89,42 @@ export async function authenticate(
   });
   return new Promise((resolve, reject) => {
     let settled = false;
+    const sendAll = (payloads: Uint8Array[]) => conn.act((tr) => payloads.forEach((p) => tr.send(p)));
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      const err = e instanceof SshError ? e : new SshError('ERR_PROTOCOL', String(e));
+      conn.act((tr) => tr.disconnect(err.disconnectReason, err.message));
+      reject(err);
+    };
+    /** Runs a core call made after an await: the connection may have ended meanwhile. */
+    const later = (call: () => Uint8Array[]) => {
+      if (settled || t.closed) return;
+      try {
+        sendAll(call());
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      drain();
+    };
     const drain = () => {
       for (let ev = auth.pollEvent(); ev; ev = auth.pollEvent()) {
         onEvent?.(ev);
+        if (ev.type === 'prompt') {
+          const { id } = ev;
+          promptAnswer(config.credentials[ev.credential], ev).then(
+            (r) => later(() => auth.answerPrompt(id, r)),
+            () => later(() => auth.answerPrompt(id, undefined)),
+          );
+        }
+        if (ev.type === 'sign') {
+          const { id } = ev;
+          signature(config.credentials[ev.credential], ev).then(
+            (sig) => later(() => auth.answerSignature(id, sig)),
+            () => later(() => auth.answerSignature(id, undefined)),
+          );
+        }
         if (ev.type === 'success' && !settled) {
           settled = true;
           resolve({ method: ev.method });
@@ -35,7 +137,6 @@ export async function authenticate(
         }
       }
     };
-    const sendAll = (payloads: Uint8Array[]) => conn.act((tr) => payloads.forEach((p) => tr.send(p)));
     conn.onEvent((ev) => {
       if (settled) return;
       if (ev.type === 'closed') {
@@ -48,10 +149,7 @@ export async function authenticate(
         try {
           sendAll(auth.receive(ev.payload));
         } catch (e) {
-          settled = true;
-          const err = e instanceof SshError ? e : new SshError('ERR_PROTOCOL', String(e));
-          conn.act((tr) => tr.disconnect(err.disconnectReason, err.message));
-          reject(err);
+          fail(e);
           return;
         }
       }

@@ -228,7 +228,7 @@ export class Transport {
     }
   }
 
-  /** Sends a payload from an upper layer (message number 50 and above). Queued during key exchange. */
+  /** Sends a payload from an upper layer (message number 50 and above). Queued during a key exchange, including the first. */
   send(payload: Uint8Array): void {
     if (this.closedValue) throw new SshError('ERR_STATE', 'the connection is closed');
     if (this.kex && !this.kex.sentNewKeys) {
@@ -248,7 +248,8 @@ export class Transport {
     if (this.role !== 'client') throw new SshError('ERR_STATE', 'only a client requests services');
     if (this.requestedService) throw new SshError('ERR_STATE', 'a service was already requested');
     this.requestedService = name;
-    this.sendTransport(ServiceRequest.encode({ serviceName: name }));
+    // RFC 4253 §7.1: no SERVICE_REQUEST during a key exchange; it waits in the queue like a payload.
+    this.send(ServiceRequest.encode({ serviceName: name }));
   }
 
   /**

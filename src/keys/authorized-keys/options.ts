@@ -102,7 +102,6 @@ const FLAGS: readonly (readonly [string, FlagName])[] = [
 ];
 
 const VALUE_OPTIONS = ['command', 'principals', 'from', 'expiry-time', 'environment', 'permitopen', 'permitlisten', 'tunnel'] as const;
-type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 const startsWithCi = (s: string, at: number, word: string): boolean =>
   s.slice(at, at + word.length).toLowerCase() === word;
@@ -237,7 +236,7 @@ export function parseAuthorizedKeyOptions(s: string): AuthorizedKeyOptions {
         i += name.length + 1;
         const [value, next] = dequote(s, i);
         i = next;
-        switch (name satisfies ValueOption) {
+        switch (name) {
           case 'command':
             if (command !== undefined) fail('multiple "command" clauses');
             command = value;
