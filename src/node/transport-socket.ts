@@ -71,7 +71,7 @@ export class TransportSocket {
       .then(() => verify(ev.hostKey, ev.algorithm))
       .then(
         (ok) => this.transport.answerHostKey(ev.id, ok === true),
-        () => this.transport.answerHostKey(ev.id, false),
+        (e: unknown) => this.transport.answerHostKey(ev.id, false, e instanceof SshError ? e : undefined),
       )
       .finally(() => this.driver.pump());
   }

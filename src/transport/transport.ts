@@ -207,16 +207,20 @@ export class Transport {
     }
   }
 
-  /** Client: the application's decision on the host key shown in a 'hostKey' event. */
-  answerHostKey(id: number, accept: boolean): void {
+  /**
+   * Client: the application's decision on the host key shown in a 'hostKey' event. A refusal may
+   * carry the error to report (e.g. known_hosts' "REMOTE HOST IDENTIFICATION HAS CHANGED").
+   */
+  answerHostKey(id: number, accept: boolean, error?: SshError): void {
     const k = this.kex;
     if (this.closedValue || !k || k.hostKeyQuestion !== id) return;
     k.hostKeyQuestion = undefined;
     if (!accept) {
       this.fail(
-        new SshError('ERR_HOST_KEY_REJECTED', 'the server host key was not accepted', {
-          reason: DisconnectReason.HOST_KEY_NOT_VERIFIABLE,
-        }),
+        error ??
+          new SshError('ERR_HOST_KEY_REJECTED', 'the server host key was not accepted', {
+            reason: DisconnectReason.HOST_KEY_NOT_VERIFIABLE,
+          }),
       );
       return;
     }

@@ -30,3 +30,4 @@ export {
   type PreferHostKeyAlgorithmsOptions,
 } from './algorithms.js';
 export { asciiLower, matchHostname, matchPattern, matchPatternList, type PatternListResult } from './patterns.js';
+export { decideHostKey, keyLabel, type HostKeyDecision, type StrictHostKeyChecking } from './policy.js';
