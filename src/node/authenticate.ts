@@ -3,6 +3,7 @@
  * server's authentication messages to ClientAuth until it succeeds or runs out of credentials.
  * The core's questions ('prompt', 'sign') are put to the credential's own async callbacks.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import type { SigningKey } from '../algorithms/types.js';
 import {
   authFailedError,
@@ -159,6 +160,21 @@ export async function authenticate(
   });
 }
 
+const delaySecret = randomBytes(32);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * How much longer to wait before answering a refusal: a per-user target of 5-9 ms (keyed by a
+ * per-process secret, so it does not reveal whether the user exists), doubled while the work
+ * already took longer than that.
+ */
+export function failureDelay(user: string, elapsedMs: number): number {
+  const h = createHmac('sha256', delaySecret).update(user).digest();
+  let target = 5 + (h.readUInt32BE(0) / 0xffffffff) * 4;
+  while (target < elapsedMs) target *= 2;
+  return target - elapsedMs;
+}
+
 /** Decides one authentication request on the server; may be async (look up files, PAM, ...). */
 export type AuthPolicy = (request: ServerAuthRequest) => Decision | Promise<Decision>;
 
@@ -194,14 +210,17 @@ export function serveAuthentication(
           resolve(ev);
         }
         if (ev.type === 'request') {
-          const { id } = ev.request;
+          const { id, user } = ev.request;
+          const started = performance.now();
           Promise.resolve()
             .then(() => policy(ev.request))
             .then(
               (d) => d,
               () => 'reject' as const,
             )
-            .then((d) => {
+            .then(async (d) => {
+              // Refusals take the same time whether the user exists or not (as sshd's ensure_minimum_time_since).
+              if (d === 'reject' || d === 'partial') await sleep(failureDelay(user, performance.now() - started));
               if (t.closed) return;
               try {
                 auth.answer(id, d);

@@ -1,0 +1,77 @@
+/**
+ * The file-backed default policy: OpenSSH ssh logs in to a hush server whose users and
+ * authorized_keys live in a temporary home; options of the matching line are carried.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PrivateKey } from '../../src/keys/private-key.js';
+import { failureDelay, serveAuthentication } from '../../src/node/authenticate.js';
+import { authorizedKeysPolicy, expandAuthorizedKeysPath } from '../../src/node/authorized-keys-policy.js';
+import { listenTransport } from '../../src/node/transport-socket.js';
+import { lookupUser } from '../../src/node/users.js';
+import { makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
+
+test('AuthorizedKeysFile tokens %h %u %% and relative paths, as sshd', () => {
+  const u = { name: 'alice', uid: 1000, gid: 1000, home: '/home/alice', shell: '/bin/sh' };
+  assert.equal(expandAuthorizedKeysPath('.ssh/authorized_keys', u), '/home/alice/.ssh/authorized_keys');
+  assert.equal(expandAuthorizedKeysPath('/etc/keys/%u', u), '/etc/keys/alice');
+  assert.equal(expandAuthorizedKeysPath('%h/k%%', u), '/home/alice/k%');
+});
+
+test('system accounts are found through getent; impossible names never reach it', () => {
+  assert.equal(lookupUser('root')?.uid, 0);
+  assert.equal(lookupUser('no-such-user-hush-xyz'), undefined);
+  for (const bad of ['', 'a:b', '-x', 'a\nroot', 'x'.repeat(300)]) assert.equal(lookupUser(bad), undefined);
+});
+
+test('refusals are delayed to a per-user target of 5-9 ms, doubled past slow lookups', () => {
+  const d = failureDelay('alice', 0);
+  assert.ok(d >= 5 && d <= 9, String(d));
+  assert.equal(failureDelay('alice', 0), d, 'stable per user');
+  const slow = failureDelay('alice', 12);
+  assert.ok(slow > 0 && slow + 12 >= 2 * d - 1e-9);
+});
+
+test('ssh logs in through authorized_keys; options of the matching line are carried; from= and unknown users refuse', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const tmp = await makeTempDir(t);
+  const home = join(tmp.path, 'home-alice');
+  mkdirSync(join(home, '.ssh'), { recursive: true });
+  const good = await sshKeygen(tmp.path, 'ed25519', 'good');
+  const fenced = await sshKeygen(tmp.path, 'ecdsa', 'fenced');
+  writeFileSync(
+    join(home, '.ssh', 'authorized_keys'),
+    `# keys\ncommand="echo hi",no-pty,environment="A=b" ${good.publicLine}\nfrom="10.*" ${fenced.publicLine}\n`,
+  );
+  const accounts = new Map([['alice', { name: 'alice', uid: 4242, gid: 4242, home, shell: '/bin/sh' }]]);
+  const results: Array<{ user: string; command: string | undefined; pty: boolean | undefined }> = [];
+  const server = await listenTransport({}, { hostKeys: [PrivateKey.generate('ed25519')] }, (conn) => {
+    const files = authorizedKeysPolicy({ users: (n) => accounts.get(n), address: conn.driver.socket.remoteAddress! });
+    serveAuthentication(conn, { methods: ['publickey'] }, files.policy).then(
+      (ok) => {
+        const entry = files.entryFor(ok.user, ok.key!);
+        results.push({ user: ok.user, command: entry?.options.command, pty: entry?.options.pty });
+        setTimeout(() => conn.close(), 50);
+      },
+      () => undefined,
+    );
+  });
+  try {
+    const login = (user: string, key: string) =>
+      runClient(opensshClientArgs({ dir: tmp.path, port: server.port, user, identityFiles: [key], configLines: ['IdentitiesOnly yes'], extra: ['-N', '-v'] }), {
+        timeoutMs: 15_000,
+      });
+    const ok = await login('alice', good.privatePath);
+    assert.match(ok.stderr, /Authenticated to .* using "publickey"/);
+    assert.deepEqual(results, [{ user: 'alice', command: 'echo hi', pty: false }]);
+    const fromRefused = await login('alice', fenced.privatePath);
+    assert.match(fromRefused.stderr, /Permission denied \(publickey\)/);
+    const noUser = await login('bob', good.privatePath);
+    assert.match(noUser.stderr, /Permission denied \(publickey\)/);
+    assert.equal(results.length, 1);
+  } finally {
+    await server.close();
+  }
+});
