@@ -60,7 +60,7 @@ function isAsyncSigningKey(key: SigningKey | AsyncSigningKey | ExternalKey): key
 }
 
 /** The credential's own callback, if any, for a 'prompt' event. */
-function promptAnswer(c: AuthCredential | undefined, ev: PromptEvent): Promise<readonly string[] | undefined> {
+export function promptAnswer(c: AuthCredential | undefined, ev: PromptEvent): Promise<readonly string[] | undefined> {
   return Promise.resolve().then(async () => {
     if (ev.kind === 'keyboard-interactive' && c?.method === 'keyboard-interactive' && c.respond) {
       return await c.respond({ name: ev.name, instruction: ev.instruction, prompts: ev.prompts });
@@ -73,7 +73,7 @@ function promptAnswer(c: AuthCredential | undefined, ev: PromptEvent): Promise<r
   });
 }
 
-function signature(c: AuthCredential | undefined, ev: SignEvent): Promise<Uint8Array | undefined> {
+export function signature(c: AuthCredential | undefined, ev: SignEvent): Promise<Uint8Array | undefined> {
   return Promise.resolve().then(() => (c?.method === 'publickey' && isAsyncSigningKey(c.key) ? c.key.signAsync(ev.algorithm, ev.data) : undefined));
 }
 

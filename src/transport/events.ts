@@ -26,7 +26,7 @@ export type TransportEvent =
   /** Server: a service was accepted. Client: the server accepted our service request. */
   | { type: 'service'; name: string }
   /** A message for the layers above (number 50 or higher), whole. */
-  | { type: 'payload'; payload: Uint8Array }
+  | { type: 'payload'; payload: Uint8Array; seq: number }
   | { type: 'debug'; message: string; alwaysDisplay: boolean }
   | { type: 'unimplemented'; sequenceNumber: number }
   /** Terminal: the connection is over. `error` is absent after a local, orderly disconnect. */

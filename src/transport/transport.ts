@@ -270,11 +270,26 @@ export class Transport {
     this.startKex();
   }
 
+  /**
+   * Ends the connection because of `error` (from a layer above): sends DISCONNECT with its reason
+   * (PROTOCOL_ERROR if it has none) and closes with it in the 'closed' event.
+   */
+  abort(error: SshError): void {
+    if (this.closedValue) return;
+    this.fail(error.disconnectReason === undefined ? new SshError(error.code, error.message, { reason: DisconnectReason.PROTOCOL_ERROR, cause: error }) : error);
+  }
+
   /** Sends SSH_MSG_DISCONNECT and closes (the 'closed' event carries no error). */
   disconnect(reason: DisconnectReasonCode = DisconnectReason.BY_APPLICATION, description = 'closed by application'): void {
     if (this.closedValue) return;
     this.sendDisconnect(reason, description);
     this.close(undefined);
+  }
+
+  /** RFC 4253 §11.4: tells the peer that the packet with this sequence number was not understood. */
+  sendUnimplemented(seq: number): void {
+    if (this.closedValue) return;
+    this.unimplemented(seq);
   }
 
   sendIgnore(data: Uint8Array = new Uint8Array(0)): void {
@@ -420,7 +435,7 @@ export class Transport {
     // Upper-layer messages only once a service runs (RFC 4253 §10; guards against pre-auth confusion).
     if (this.serviceValue === undefined) throw protocolError(`message ${type} before a service was accepted`);
     if (type === MSG.USERAUTH_SUCCESS && this.role === 'client') this.onAuthenticated();
-    this.events.push({ type: 'payload', payload });
+    this.events.push({ type: 'payload', payload, seq });
   }
 
   private unimplemented(seq: number): void {

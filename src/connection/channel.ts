@@ -1,0 +1,156 @@
+/**
+ * One channel's state (RFC 4254 §5): both windows, the data queued for the peer, the half-close
+ * flags and the request/reply queues. The connection owns the table and the dispatch; a channel
+ * only knows how to turn its queue into messages within the peer's window and maximum packet.
+ */
+import { SshError } from '../errors.js';
+import { ChannelClose, ChannelEof, encodeChannelData, encodeChannelExtendedData } from './messages.js';
+import { Fifo } from './fifo.js';
+
+/**
+ * - 'opening': we sent CHANNEL_OPEN, the peer has not answered;
+ * - 'pending': the peer sent CHANNEL_OPEN, the application has not answered;
+ * - 'open':    confirmed (possibly half-closed or closing: see the flags).
+ * A channel leaves the table once both CLOSEs were exchanged (§5.3), or when its open failed.
+ */
+export type ChannelPhase = 'opening' | 'pending' | 'open';
+
+/**
+ * Data written by the application and not yet sent, held by reference: chunks are views into the
+ * caller's arrays, copied once, into the CHANNEL_DATA payload that carries them.
+ */
+export class SendQueue {
+  private readonly items = new Fifo<{ data: Uint8Array; ext: number | undefined }>();
+  /** Bytes of the head item already sent. */
+  private offset = 0;
+  private total = 0;
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  push(data: Uint8Array, ext: number | undefined): void {
+    if (data.length === 0) return;
+    this.items.push({ data, ext });
+    this.total += data.length;
+  }
+
+  /** The extended data type of the next chunk (undefined: ordinary data). */
+  get nextExt(): number | undefined {
+    return this.items.peek()?.ext;
+  }
+
+  /** The next at most `max` bytes (max > 0, queue not empty), as a view. */
+  take(max: number): Uint8Array {
+    const item = this.items.peek()!;
+    const n = Math.min(max, item.data.length - this.offset);
+    const chunk = item.data.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    this.total -= n;
+    if (this.offset === item.data.length) {
+      this.items.shift();
+      this.offset = 0;
+    }
+    return chunk;
+  }
+
+  clear(): void {
+    this.items.clear();
+    this.offset = 0;
+    this.total = 0;
+  }
+}
+
+export class Channel {
+  phase: ChannelPhase;
+  remoteId = 0;
+  /** Bytes the peer still lets us send (§5.2). */
+  remoteWindow = 0;
+  remoteMaxPacket = 0;
+  /** Bytes we still let the peer send. */
+  localWindow: number;
+  /** Our initial window: the window is refilled up to this as the application consumes. */
+  localWindowMax: number;
+  localMaxPacket: number;
+  /** Delivered in 'data' events and not yet consumed by the application. */
+  unconsumed = 0;
+  /** Consumed by the application and not yet given back in a WINDOW_ADJUST. */
+  consumed = 0;
+  readonly queue = new SendQueue();
+  /** The application asked for EOF / CLOSE; they go out once the queue has drained. */
+  eofPending = false;
+  closePending = false;
+  eofSent = false;
+  closeSent = false;
+  eofReceived = false;
+  /** Types of our requests sent with want-reply, in order: replies carry no id (§5.4). */
+  readonly awaitingReplies = new Fifo<string>();
+  /** The peer's want-reply requests, answered strictly in order (§5.4). */
+  readonly unanswered = new Fifo<{ requestId: number; ok: boolean | undefined }>();
+
+  constructor(
+    readonly id: number,
+    readonly type: string,
+    phase: ChannelPhase,
+    window: number,
+    maxPacket: number,
+  ) {
+    this.phase = phase;
+    this.localWindow = window;
+    this.localWindowMax = window;
+    this.localMaxPacket = maxPacket;
+  }
+
+  /**
+   * Sends what the peer's window and maximum packet allow (§5.2: the limits count the data
+   * bytes only, as OpenSSH does), then EOF and CLOSE if they were asked for and nothing is left.
+   * After CLOSE nothing more goes out on this channel (§5.3).
+   */
+  flush(send: (payload: Uint8Array) => void, sendCap: number): void {
+    if (this.phase !== 'open' || this.closeSent) return;
+    const cap = Math.min(this.remoteMaxPacket, sendCap);
+    while (this.remoteWindow > 0 && this.queue.bytes > 0) {
+      const ext = this.queue.nextExt;
+      const chunk = this.queue.take(Math.min(cap, this.remoteWindow));
+      this.remoteWindow -= chunk.length;
+      send(ext === undefined ? encodeChannelData(this.remoteId, chunk) : encodeChannelExtendedData(this.remoteId, ext, chunk));
+    }
+    if (this.queue.bytes > 0) return;
+    if (this.eofPending && !this.eofSent) {
+      this.eofSent = true;
+      send(ChannelEof.encode({ recipientChannel: this.remoteId }));
+    }
+    if (this.closePending) this.sendClose(send);
+  }
+
+  /** CLOSE now, dropping whatever is still queued (the peer closed, or the application gave up). */
+  sendClose(send: (payload: Uint8Array) => void): void {
+    if (this.closeSent) return;
+    this.closeSent = true;
+    this.queue.clear();
+    // Replies can no longer be sent, and the peer will not answer ours after its CLOSE.
+    this.unanswered.clear();
+    send(ChannelClose.encode({ recipientChannel: this.remoteId }));
+  }
+}
+
+/**
+ * Local channel numbers. They are handed out in increasing order and wrap at 2^32, skipping
+ * numbers still in use, so a number comes back only after 2^32 more opens and never while its
+ * channel is in the table: a late call or event about a finished channel cannot reach a new one
+ * (the engine may still hold events for it when the next CHANNEL_OPEN arrives).
+ */
+export class ChannelIds {
+  private next = 0;
+
+  constructor(private readonly limit = 2 ** 32) {}
+
+  allocate(inUse: (id: number) => boolean): number {
+    for (let i = 0; i < this.limit; i++) {
+      const id = this.next;
+      this.next = this.next + 1 === this.limit ? 0 : this.next + 1;
+      if (!inUse(id)) return id;
+    }
+    throw new SshError('ERR_LIMIT', 'no free channel number');
+  }
+}
