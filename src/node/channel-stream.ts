@@ -32,7 +32,9 @@ export class ChannelStream extends Duplex {
     readonly id: number,
     private readonly owner: ChannelOwner,
   ) {
-    super({ allowHalfOpen: true, highWaterMark: 256 * 1024 });
+    // The channel lives until both CLOSEs were exchanged (RFC 4254 §5.3), not until both stream
+    // directions ended: the server sends exit-status after its EOF, so no auto-destroy.
+    super({ allowHalfOpen: true, highWaterMark: 256 * 1024, autoDestroy: false });
     this.stderr.on('drain', () => this.creditStderr());
   }
 
