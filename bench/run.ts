@@ -16,6 +16,7 @@ import { Transport } from '../src/transport/transport.js';
 import { HUSH_VERSION } from '../src/version.js';
 import { benchPacketProtection } from './crypto.js';
 import { benchKex } from './kex.js';
+import { benchThroughput, type ThroughputResult } from './throughput.js';
 
 interface Row {
   group: string;
@@ -95,6 +96,25 @@ async function main(): Promise<void> {
     rows.push({ group: 'full transport handshake in memory (ed25519 host key)', name: method, unit: 'handshakes/s', ...stats(xs) });
   }
 
+  // Bulk throughput, side by side against the same sshd.
+  const tp = await benchThroughput({ quick, reps: quick ? 1 : 3 });
+  const tpRows: string[] = [];
+  const keyOf = (r: ThroughputResult) => `${r.cipher}|${r.direction}`;
+  const groups = new Map<string, ThroughputResult[]>();
+  for (const r of tp) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
+  const tpJson: unknown[] = [];
+  for (const [k, rs] of groups) {
+    const [cipher, direction] = k.split('|');
+    const med = (impl: string) => stats(rs.filter((r) => r.implementation === impl).map((r) => r.mibPerSec));
+    const h = med('hush client');
+    const o = med('OpenSSH ssh');
+    const s2 = med('ssh2 client');
+    tpJson.push({ cipher, direction, hush: h, openssh: o, ssh2: s2 });
+    tpRows.push(
+      `| ${cipher} | ${direction} | ${fmt(h.median)} (${fmt(h.min)}-${fmt(h.max)}) | ${fmt(o.median)} (${fmt(o.min)}-${fmt(o.max)}) | ${fmt(s2.median)} (${fmt(s2.min)}-${fmt(s2.max)}) | ${(h.median / o.median).toFixed(2)}x | ${(h.median / s2.median).toFixed(2)}x |`,
+    );
+  }
+
   const header = [
     `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -112,12 +132,20 @@ async function main(): Promise<void> {
       `| ${r.name} | ${fmt(r.median)} | ${fmt(r.min)}-${fmt(r.max)} | ${ref?.name ?? ''} | ${ref ? fmt(ref.median) : ''} | ${ref ? `${((r.median / ref.median) * 100).toFixed(0)}%` : ''} |`,
     );
   }
+  lines.push(
+    '',
+    `## bulk throughput of one channel against OpenSSH sshd (${quick ? '16 MiB' : '1 GiB'} per transfer, MiB/s, median (min-max))`,
+    '',
+    '| cipher | direction | hush client | OpenSSH ssh | ssh2 client | hush / ssh | hush / ssh2 |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...tpRows,
+  );
   const md = [...header.map((h, i) => (i === 0 ? `# ${h}` : h + '  ')), ...lines].join('\n') + '\n';
   console.log(md);
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const base = quick ? 'quick' : 'latest';
-  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows }, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tpJson }, null, 2) + '\n');
   writeFileSync(join(dir, `${base}.md`), md);
   console.log(`written: bench/results/${base}.json, bench/results/${base}.md`);
 }
