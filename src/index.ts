@@ -7,6 +7,9 @@
  */
 export { connect, Client, RemoteProcess, type ConnectOptions, type ExecResult, type PtyOptions, type SpawnOptions } from './node/client.js';
 export { ChannelStream } from './node/channel-stream.js';
+export { createServer, Server } from './node/server.js';
+export { SessionChannel } from './node/session-channel.js';
+export { sessionHandler } from './node/session-handler.js';
 export { knownHostsPolicy, type HostKeyPolicyOptions, type HostKeyQuestion } from './node/host-key-policy.js';
 export { authorizedKeysPolicy, type AuthorizedKeysPolicyOptions } from './node/authorized-keys-policy.js';
 export { AgentClient } from './node/agent-client.js';

@@ -1,0 +1,96 @@
+/**
+ * The session handler's pieces: AcceptEnv patterns, terminal modes as stty words, a pty of the
+ * requested size and modes (hush client), window-change, and descriptor hygiene between
+ * sessions (node-pty's masters must not reach other sessions' programs).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeTerminalModes, encodeTerminalModes, TerminalModeOpcode as Op } from '../../src/connection/session-requests.js';
+import { sttyArguments } from '../../src/node/pty.js';
+import { compilePattern } from '../../src/node/session-handler.js';
+import { sleep, startFixture, waitFor } from './fixture.js';
+
+test('AcceptEnv patterns match as sshd match_pattern: * and ? only, the rest literally', () => {
+  const lc = compilePattern('LC_*');
+  assert.ok(lc.test('LC_ALL') && lc.test('LC_') && !lc.test('XLC_ALL') && !lc.test('lc_all'));
+  const q = compilePattern('A?C');
+  assert.ok(q.test('ABC') && !q.test('AC') && !q.test('ABBC'));
+  const dot = compilePattern('A.B');
+  assert.ok(dot.test('A.B') && !dot.test('AxB'));
+  assert.ok(compilePattern('X(Y)+').test('X(Y)+'));
+});
+
+test('terminal modes become stty words; the last of a repeated opcode wins', () => {
+  const modes = decodeTerminalModes(
+    encodeTerminalModes([
+      { opcode: Op.VINTR, value: 3 },
+      { opcode: Op.VERASE, value: 127 },
+      { opcode: Op.VEOF, value: 255 },
+      { opcode: Op.ECHO, value: 1 },
+      { opcode: Op.ECHO, value: 0 },
+      { opcode: Op.IUTF8, value: 1 },
+      { opcode: Op.CS8, value: 1 },
+      { opcode: Op.CS7, value: 0 },
+      { opcode: Op.TTY_OP_ISPEED, value: 38400 },
+      { opcode: Op.VDSUSP, value: 25 },
+    ]),
+  );
+  assert.deepEqual(sttyArguments(modes), ['intr', '0x3', 'erase', '0x7f', 'eof', 'undef', '-echo', 'iutf8', 'cs8']);
+});
+
+test('a pty of the requested size and modes; window-change resizes it', async (t) => {
+  const fx = await startFixture(t);
+  const client = await fx.client();
+  t.after(() => client.close());
+  const proc = await client.spawn("stty -a; trap 'stty size; exit 0' WINCH; echo ready; sleep 5 & wait", {
+    pty: {
+      term: 'vt220',
+      cols: 123,
+      rows: 45,
+      modes: [
+        { opcode: Op.VERASE, name: 'VERASE', value: 8 },
+        { opcode: Op.ECHO, name: 'ECHO', value: 0 },
+        { opcode: Op.IUTF8, name: 'IUTF8', value: 1 },
+      ],
+    },
+  });
+  let out = '';
+  proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  await waitFor(() => out.includes('ready'), 10_000, 'the program to start');
+  assert.match(out, /rows 45; columns 123/);
+  assert.match(out, /erase = \^H/);
+  assert.match(out, /(^|\s)-echo(\s|$)/m);
+  assert.match(out, /(^|\s)iutf8(\s|$)/m);
+  proc.resize(100, 30);
+  const st = await proc.wait();
+  assert.equal(st.code, 0);
+  assert.match(out, /30 100/);
+});
+
+test('no session inherits another session\'s terminal or any other stray descriptor', async (t) => {
+  const fx = await startFixture(t);
+  const client = await fx.client();
+  t.after(() => client.close());
+  const holder = await client.spawn('sleep 3', { pty: true });
+  await sleep(300);
+  // The shell's descriptors above 2 ("N -> target"), listed by ls from outside.
+  const list = 'ls -l /proc/$$/fd';
+  const above2 = (text: string): string[] =>
+    text
+      .replace(/\r/g, '')
+      .split('\n')
+      .map((l) => /\s(\d+) -> (.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) > 2)
+      .map((m) => `${m[1]} -> ${m[2]}`);
+  const pipes = await client.exec(list);
+  assert.equal(pipes.code, 0, pipes.stderr.toString());
+  // /dev/null stands where this server process had descriptors that were not close-on-exec.
+  const stray = above2(pipes.stdout.toString()).filter((l) => !l.endsWith(' -> /dev/null'));
+  assert.deepEqual(stray, [], 'a pipes session holds descriptors it was not given');
+  assert.doesNotMatch(pipes.stdout.toString(), /ptmx|pts/);
+  const tty = await client.exec(list, { pty: true });
+  const strayTty = above2(tty.stdout.toString());
+  assert.deepEqual(strayTty, [], 'a pty session holds descriptors it was not given');
+  holder.kill('KILL');
+  await holder.wait();
+});
