@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /**
- * hushd: the hush SSH server. This first version runs the transport layer (version exchange,
- * key exchange, encryption, rekeying) and accepts the ssh-userauth service; user authentication
- * and sessions arrive with the next issues, so clients are refused at authentication for now.
+ * hushd: the hush SSH server. Publickey logins through the users' authorized_keys, shell / exec /
+ * PTY sessions run as the user. Configuration files (sshd_config) come with the CLI issue.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -12,9 +11,7 @@ import { SshError } from '../errors.js';
 import { fingerprintSha256 } from '../keys/fingerprint.js';
 import { parsePrivateKey, writeOpenSshPrivateKey } from '../keys/formats/index.js';
 import { PrivateKey } from '../keys/private-key.js';
-import { listenTransport, type TransportSocket } from '../node/transport-socket.js';
-import { MSG } from '../messages/numbers.js';
-import { Writer } from '../wire/writer.js';
+import { createServer, type ConnectionInfo } from '../node/server.js';
 import { HUSH_VERSION } from '../version.js';
 
 const USAGE = `usage: hushd [-dDe] [-p port] [-h host_key_file] [-l listen_address] [--state-dir dir]`;
@@ -89,37 +86,6 @@ function loadHostKeys(opts: Options): PrivateKey[] {
   return [parsePrivateKey(readFileSync(path), undefined, { name: path })];
 }
 
-/** RFC 4252 §5.1 SSH_MSG_USERAUTH_FAILURE with no method able to continue. */
-function authFailure(): Uint8Array {
-  return new Writer().u8(MSG.USERAUTH_FAILURE).nameList(['publickey']).bool(false).finish();
-}
-
-function serve(conn: TransportSocket, opts: Options): void {
-  const sock = conn.driver.socket;
-  const peer = `${sock.remoteAddress} port ${sock.remotePort}`;
-  if (opts.debug) log(`Connection from ${peer}`);
-  void conn.closed.then((err) => {
-    if (!err) log(`Disconnected from ${peer}`);
-    else if (err.code === 'ERR_PEER_DISCONNECTED') log(`Received disconnect from ${peer}: ${err.message}`);
-    else log(`Connection from ${peer} closed: ${err.message} [${err.code}]`);
-  });
-  conn.onEvent((ev) => {
-    if (ev.type === 'version' && opts.debug) {
-      log(`Remote protocol version ${ev.version.protoVersion}, remote software version ${ev.version.softwareVersion}`);
-    }
-    if (ev.type === 'kex' && opts.debug) {
-      const a = ev.algorithms;
-      log(`kex: algorithm: ${a.kex}, host key algorithm: ${a.hostKey}, strict: ${ev.strict}`);
-      log(`kex: client->server cipher: ${a.cipherClientToServer} MAC: ${a.macClientToServer ?? '<implicit>'} compression: ${a.compressionClientToServer}`);
-      log(`kex: server->client cipher: ${a.cipherServerToClient} MAC: ${a.macServerToClient ?? '<implicit>'} compression: ${a.compressionServerToClient}`);
-    }
-    if (ev.type === 'payload' && ev.payload[0] === MSG.USERAUTH_REQUEST) {
-      // User authentication is the next milestone; until then every attempt is refused.
-      conn.act((t) => t.send(authFailure()));
-    }
-  });
-}
-
 async function main(): Promise<void> {
   let opts: Options;
   try {
@@ -130,12 +96,24 @@ async function main(): Promise<void> {
   }
   const hostKeys = loadHostKeys(opts);
   for (const k of hostKeys) log(`Host key: ${k.keyType} ${fingerprintSha256(k.publicKey)}`);
-  const listener = await listenTransport({ host: opts.listen, port: opts.port }, { hostKeys }, (conn) => serve(conn, opts));
-  log(`Server listening on ${opts.listen} port ${listener.port}.`);
-  log(`Connect with: ssh -p ${listener.port} ${opts.listen === '127.0.0.1' ? 'localhost' : opts.listen}`);
+  // As sshd: the users' authorized_keys files decide publickey logins; when not run as root only
+  // the server's own user can log in (sessions cannot change user without privileges).
+  const server = createServer({ hostKeys });
+  const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
+  server.on('connection', (c) => opts.debug && log(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
+  // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
+  const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
+  server.on('authenticated', (e) =>
+    log(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
+  );
+  server.on('auth-failure', (e) => e.method !== 'none' && log(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
+  server.on('disconnect', (e) => log(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
+  const bound = await server.listen(opts.port, opts.listen);
+  log(`Server listening on ${bound.address} port ${bound.port}.`);
+  log(`Connect with: ssh -p ${bound.port} ${opts.listen === '127.0.0.1' ? 'localhost' : opts.listen}`);
   const stop = () => {
     log('Received signal; terminating.');
-    void listener.close().then(() => process.exit(0));
+    void server.close().then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
