@@ -49,6 +49,7 @@ export type SshErrorCode =
   | 'ERR_LIMIT' // a resource limit was reached
   | 'ERR_STATE' // the API was used in a state where that call is not allowed
   | 'ERR_KEY' // a key could not be parsed or used
+  | 'ERR_CONFIG' // a configuration file or option is invalid
   | 'ERR_UNSUPPORTED';
 
 export class SshError extends Error {
