@@ -1,73 +1,109 @@
 #!/usr/bin/env node
 /**
- * hushd: the hush SSH server. Publickey logins through the users' authorized_keys, shell / exec /
- * PTY sessions run as the user. Configuration files (sshd_config) come with the CLI issue.
+ * hushd: the hush SSH server, with sshd's habits.
+ *   hushd [-46dDeqtT] [-C spec] [-f config] [-h host_key] [-o option] [-p port] [--state-dir dir]
+ * Without -f it serves 127.0.0.1:2222 as the current user, with an ed25519 host key generated on
+ * first run and kept in the state directory; with -f it reads an sshd_config file (sshd_config(5)).
+ * Publickey logins through the users' authorized_keys; shell / exec / PTY sessions run as the user.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, formatSshdConfigT, matchSshdConfig, parseSshdConfig, type SshdConfig } from '../config/index.js';
 import { SshError } from '../errors.js';
 import { fingerprintSha256 } from '../keys/fingerprint.js';
 import { parsePrivateKey, writeOpenSshPrivateKey } from '../keys/formats/index.js';
 import { PrivateKey } from '../keys/private-key.js';
+import { loadSshdConfig } from '../node/config-loader.js';
 import { createServer, type ConnectionInfo } from '../node/server.js';
 import { HUSH_VERSION } from '../version.js';
+import { serverOptions } from './hushd-config.js';
 
-const USAGE = `usage: hushd [-dDe] [-p port] [-h host_key_file] [-l listen_address] [--state-dir dir]`;
+const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-h host_key_file]
+             [-o option] [-p port] [--state-dir dir]`;
+
+/** The configuration without -f: a per-user server on loopback (the project's main job). */
+const DEFAULT_CONFIG = ['ListenAddress 127.0.0.1', 'Port 2222'].join('\n');
 
 interface Options {
-  port: number;
-  listen: string;
+  configFile: string | undefined;
+  commandLine: string[];
   hostKeyFiles: string[];
   stateDir: string;
   debug: number;
+  test: boolean;
+  dump: boolean;
+  spec: string | undefined;
+  quiet: boolean;
 }
 
 function parse(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      port: { type: 'string', short: 'p' },
-      'host-key': { type: 'string', short: 'h', multiple: true },
-      listen: { type: 'string', short: 'l' },
-      'state-dir': { type: 'string' },
-      debug: { type: 'boolean', short: 'd', multiple: true },
-      foreground: { type: 'boolean', short: 'D' },
-      stderr: { type: 'boolean', short: 'e' },
-      help: { type: 'boolean' },
-      version: { type: 'boolean', short: 'V' },
-    },
     strict: true,
+    options: {
+      f: { type: 'string' },
+      p: { type: 'string', multiple: true },
+      h: { type: 'string', multiple: true },
+      o: { type: 'string', multiple: true },
+      C: { type: 'string' },
+      d: { type: 'boolean', multiple: true },
+      D: { type: 'boolean' },
+      e: { type: 'boolean' },
+      q: { type: 'boolean' },
+      t: { type: 'boolean' },
+      T: { type: 'boolean' },
+      '4': { type: 'boolean' },
+      '6': { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean' },
+      V: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
-  if (values.version) {
+  if (values.V) {
     console.log(`hushd ${HUSH_VERSION}`);
     process.exit(0);
   }
-  const port = Number(values.port ?? 2222);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Bad port number: ${values.port}`);
+  const commandLine = [...(values.o ?? [])];
+  for (const p of values.p ?? []) {
+    if (!/^\d+$/.test(p) || Number(p) > 65535) throw new Error(`Bad port number: ${p}`);
+    commandLine.push(`Port ${p}`);
+  }
+  if (values['4']) commandLine.push('AddressFamily inet');
+  if (values['6']) commandLine.push('AddressFamily inet6');
   const stateBase = process.env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state');
   return {
-    port,
-    listen: values.listen ?? '127.0.0.1',
-    hostKeyFiles: values['host-key'] ?? [],
+    configFile: values.f,
+    commandLine,
+    hostKeyFiles: values.h ?? [],
     stateDir: values['state-dir'] ?? join(stateBase, 'hush'),
-    debug: values.debug?.length ?? 0,
+    debug: values.d?.length ?? 0,
+    test: values.t ?? false,
+    dump: values.T ?? false,
+    spec: values.C,
+    quiet: values.q ?? false,
   };
 }
 
-function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+function loadConfig(o: Options): SshdConfig {
+  const commandLineOptions = o.commandLine;
+  if (o.configFile) return loadSshdConfig(o.configFile, { commandLineOptions });
+  return parseSshdConfig({ path: '(built-in defaults)', text: DEFAULT_CONFIG }, { commandLineOptions, home: homedir(), cwd: process.cwd() });
 }
 
-/** Loads the configured host keys, or the generated one from the state directory (made on first run). */
-function loadHostKeys(opts: Options): PrivateKey[] {
-  if (opts.hostKeyFiles.length > 0) {
-    return opts.hostKeyFiles.map((f) => {
+/** Host keys: -h files, else HostKey lines, else the generated one in the state directory. */
+function loadHostKeys(o: Options, cfg: SshdConfig): PrivateKey[] {
+  const files = o.hostKeyFiles.length > 0 ? o.hostKeyFiles : o.configFile ? [...cfg.global.hostKeys] : [];
+  if (files.length > 0) {
+    return files.map((f) => {
       try {
         return parsePrivateKey(readFileSync(f), undefined, { name: f });
       } catch (e) {
@@ -75,44 +111,77 @@ function loadHostKeys(opts: Options): PrivateKey[] {
       }
     });
   }
-  const path = join(opts.stateDir, 'ssh_host_ed25519_key');
+  const path = join(o.stateDir, 'ssh_host_ed25519_key');
   if (!existsSync(path)) {
-    mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+    mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
     const key = PrivateKey.generate('ed25519');
     writeFileSync(path, writeOpenSshPrivateKey(key, { comment: 'hushd host key' }), { mode: 0o600 });
+    writeFileSync(`${path}.pub`, `${key.keyType} ${Buffer.from(key.publicKey).toString('base64')} hushd host key\n`, { mode: 0o644 });
     log(`Generated a new ed25519 host key: ${path}`);
     return [key];
   }
   return [parsePrivateKey(readFileSync(path), undefined, { name: path })];
 }
 
-async function main(): Promise<void> {
-  let opts: Options;
-  try {
-    opts = parse(process.argv.slice(2));
-  } catch (e) {
-    log(`hushd: ${(e as Error).message}\n${USAGE}`);
-    process.exit(1);
+function connectionSpec(spec: string): { user?: string; address?: string; host?: string; localPort?: number } {
+  const out: { user?: string; address?: string; host?: string; localPort?: number } = {};
+  for (const part of spec.split(',')) {
+    const [k, v] = part.split('=');
+    if (!k || v === undefined) throw new Error(`Invalid test mode specification ${spec}`);
+    if (k === 'user') out.user = v;
+    else if (k === 'addr') out.address = v;
+    else if (k === 'host') out.host = v;
+    else if (k === 'lport') out.localPort = Number(v);
+    else throw new Error(`Invalid test mode specification ${spec}`);
   }
-  const hostKeys = loadHostKeys(opts);
-  for (const k of hostKeys) log(`Host key: ${k.keyType} ${fingerprintSha256(k.publicKey)}`);
-  // As sshd: the users' authorized_keys files decide publickey logins; when not run as root only
-  // the server's own user can log in (sessions cannot change user without privileges).
-  const server = createServer({ hostKeys });
+  return out;
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const cfg = loadConfig(o);
+  for (const w of cfg.global.warnings) log(w);
+  const hostKeys = loadHostKeys(o, cfg);
+  if (o.test) return;
+  if (o.dump) {
+    process.stdout.write(formatSshdConfigT(o.spec ? matchSshdConfig(cfg, connectionSpec(o.spec)) : cfg.global));
+    return;
+  }
+  const verbose = o.debug > 0 || cfg.global.logLevel.startsWith('DEBUG') || cfg.global.logLevel === 'VERBOSE';
+  const info = (m: string) => !o.quiet && log(m);
+  const server = createServer(serverOptions(cfg, hostKeys, { info, debug: (m) => verbose && log(m) }));
+  for (const k of hostKeys) info(`Host key: ${k.keyType} ${fingerprintSha256(k.publicKey)}`);
   const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
-  server.on('connection', (c) => opts.debug && log(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
-  // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
   const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
+  server.on('connection', (c) => verbose && log(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
+  // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
   server.on('authenticated', (e) =>
-    log(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
+    info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
   );
-  server.on('auth-failure', (e) => e.method !== 'none' && log(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
-  server.on('disconnect', (e) => log(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
-  const bound = await server.listen(opts.port, opts.listen);
-  log(`Server listening on ${bound.address} port ${bound.port}.`);
-  log(`Connect with: ssh -p ${bound.port} ${opts.listen === '127.0.0.1' ? 'localhost' : opts.listen}`);
+  server.on('auth-failure', (e) => e.method !== 'none' && info(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
+  server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
+
+  // One listener per ListenAddress x Port; connections are handed to the server.
+  const listeners = await Promise.all(
+    cfg.global.listenAddresses.map(
+      (a) =>
+        new Promise<ReturnType<typeof createNetServer>>((resolve, reject) => {
+          const l = createNetServer((socket) => server.accept(socket));
+          l.once('error', (e: NodeJS.ErrnoException) =>
+            reject(new Error(e.code === 'EADDRINUSE' ? `Bind to port ${a.port} on ${a.host} failed: Address already in use.` : `${a.host} port ${a.port}: ${e.message}`)),
+          );
+          l.listen(a.port, a.host, () => {
+            info(`Server listening on ${a.host} port ${(l.address() as { port: number }).port}.`);
+            resolve(l);
+          });
+        }),
+    ),
+  );
+  const first = cfg.global.listenAddresses[0];
+  if (first && !o.configFile) info(`Connect with: ssh -p ${first.port} ${first.host === '127.0.0.1' ? 'localhost' : first.host}`);
   const stop = () => {
-    log('Received signal; terminating.');
+    info('Received signal; terminating.');
+    for (const l of listeners) l.close();
     void server.close().then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
@@ -120,7 +189,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  const msg = e instanceof SshError ? `${e.message} [${e.code}]` : (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `Bind to port failed: Address already in use.` : (e as Error).message;
+  const msg =
+    e instanceof ConfigError ? e.message : e instanceof SshError ? `${e.message}` : (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? `${(e as Error).message}\n${USAGE}` : (e as Error).message;
   log(`hushd: ${msg}`);
   process.exit(1);
 });

@@ -1,0 +1,111 @@
+/**
+ * From sshd_config to createServer(): the global settings configure the server; Match blocks,
+ * AllowUsers/DenyUsers, PermitRootLogin and the per-connection authentication switches are
+ * applied for each authentication attempt (as sshd re-parses its config per connection).
+ */
+import { readFileSync } from 'node:fs';
+import type { ServerAuthRequest } from '../auth/server.js';
+import { isUserAllowed, matchSshdConfig, serverAlgorithmPreferences, type SshdConfig, type SshdEffectiveConfig } from '../config/index.js';
+import { findAuthorizedKey, parseAuthorizedKeys, type AuthorizedKeyOptions } from '../keys/authorized-keys/index.js';
+import type { SigningKey } from '../algorithms/types.js';
+import type { ConnectionInfo, ServerOptions } from '../node/server.js';
+import { lookupUser, type UserAccount } from '../node/users.js';
+import { authorizedKeysPaths } from '../config/index.js';
+
+export interface HushdLog {
+  info(msg: string): void;
+  debug(msg: string): void;
+}
+
+function effective(cfg: SshdConfig, user: string, c: ConnectionInfo): SshdEffectiveConfig {
+  return matchSshdConfig(cfg, { user, address: c.remoteAddress, host: c.remoteAddress, localAddress: c.localAddress, localPort: c.localPort });
+}
+
+/** Why this user may not log in with this method here, or undefined when they may try. */
+export function refusal(e: SshdEffectiveConfig, req: ServerAuthRequest, c: ConnectionInfo, account: UserAccount | undefined): string | undefined {
+  if (!account) return `Invalid user ${req.user} from ${c.remoteAddress} port ${c.remotePort}`;
+  const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress });
+  if (!allowed.allowed) return `${allowed.reason}`;
+  if (account.uid === 0) {
+    if (e.permitRootLogin === 'no') return 'ROOT LOGIN REFUSED (PermitRootLogin no)';
+    if (e.permitRootLogin !== 'yes' && req.method !== 'publickey' && req.method !== 'none') {
+      return `ROOT LOGIN REFUSED (PermitRootLogin ${e.permitRootLogin})`;
+    }
+  }
+  if (req.method === 'publickey' && !e.pubkeyAuthentication) return 'publickey authentication disabled';
+  if (req.method === 'password') return 'password authentication for system accounts is not supported yet';
+  if (req.method === 'keyboard-interactive') return 'keyboard-interactive authentication for system accounts is not supported yet';
+  return undefined;
+}
+
+export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], log: HushdLog): ServerOptions {
+  const g = cfg.global;
+  const algs = serverAlgorithmPreferences(g);
+  const accounts = (name: string) => lookupUser(name);
+  /** The authorized_keys line that let (user, key) in, kept for the session's restrictions. */
+  const findKey = (user: string, key: Uint8Array, c: ConnectionInfo): { options: AuthorizedKeyOptions } | undefined => {
+    const account = accounts(user);
+    if (!account) return undefined;
+    const e = effective(cfg, user, c);
+    for (const path of authorizedKeysPaths(e, { user, home: account.home, uid: account.uid })) {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        continue;
+      }
+      const entry = findAuthorizedKey(parseAuthorizedKeys(text).entries, key, { address: c.remoteAddress });
+      if (entry) return entry;
+    }
+    return undefined;
+  };
+  const methods = ['publickey'];
+  const banner = g.banner ? readBanner(g.banner, log) : undefined;
+  return {
+    hostKeys,
+    transport: {
+      algorithms: algs.algorithms,
+      allowInsecure: algs.allowInsecure,
+      ...(g.rekeyLimit.bytes > 0n ? { rekeyBytes: Number(g.rekeyLimit.bytes) } : {}),
+      ...(g.rekeyLimit.seconds > 0 ? { rekeyIntervalMs: g.rekeyLimit.seconds * 1000 } : {}),
+    },
+    auth: { methods, maxAuthTries: g.maxAuthTries, ...(banner !== undefined ? { banner } : {}) },
+    loginGraceTimeMs: g.loginGraceTime * 1000,
+    maxSessions: g.maxSessions,
+    maxStartups: g.maxStartups.full,
+    users: accounts,
+    authPolicy: (req, c) => {
+      const e = effective(cfg, req.user, c);
+      const why = refusal(e, req, c, accounts(req.user));
+      if (why) {
+        if (req.method !== 'none') log.info(why);
+        return 'reject';
+      }
+      if (req.method !== 'publickey') return 'reject';
+      const entry = findKey(req.user, req.key, c);
+      // PermitRootLogin forced-commands-only: root only with a key that forces a command.
+      if (entry && e.permitRootLogin === 'forced-commands-only' && accounts(req.user)?.uid === 0 && entry.options.command === undefined) {
+        log.info('Root login refused: PermitRootLogin forced-commands-only and the key has no command= option');
+        return 'reject';
+      }
+      return entry ? 'accept' : 'reject';
+    },
+    keyOptions: (user, key, c) => findKey(user, key, c)?.options,
+    sessions: {
+      acceptEnv: g.acceptEnv,
+      permitTTY: g.permitTty,
+      subsystems: new Map(g.subsystems.map((s) => [s.name, s.command])),
+      setEnv: new Map(g.setEnv.map((e) => [e.name, e.value])),
+      ...(g.forceCommand !== undefined ? { forceCommand: g.forceCommand } : {}),
+    },
+  };
+}
+
+function readBanner(path: string, log: HushdLog): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    log.info(`Banner file ${path}: ${(e as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,124 @@
+/** hushd as a person runs it, with OpenSSH's ssh as the client. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { freePort, makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
+
+function startHushd(args: string[]): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<number | null> }> {
+  const proc = spawn(process.execPath, ['dist/src/cli/hushd.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hushd did not start: ${log}`)), 15_000);
+    const check = () => {
+      if (/Server listening on/.test(log)) {
+        clearTimeout(timer);
+        resolve({
+          proc,
+          log: () => log,
+          stop: () =>
+            new Promise((r) => {
+              proc.once('exit', (code) => r(code));
+              proc.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    proc.stderr!.on('data', check);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hushd exited ${code}: ${log}`));
+    });
+  });
+}
+
+test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost echo ok prints ok", async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const tmp = await makeTempDir(t);
+  const id = await sshKeygen(tmp.path, 'ed25519');
+  const ak = join(tmp.path, 'authorized_keys');
+  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
+  const port = await freePort();
+  // The same code path as `npm start` (built-in defaults), with the port and key file moved into the sandbox.
+  const d = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
+  try {
+    assert.match(d.log(), /Generated a new ed25519 host key/);
+    assert.match(d.log(), new RegExp(`Server listening on 127\\.0\\.0\\.1 port ${port}\\.`));
+    const r = await runClient(opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: ['echo', 'ok'] }), { timeoutMs: 20_000 });
+    assert.equal(r.stdout, 'ok\n', r.stderr + d.log());
+    assert.equal(r.code, 0);
+    assert.match(d.log(), new RegExp(`Connect with: ssh -p ${port} localhost`));
+    const code = await runClient(opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: ['exit', '42'] }), { timeoutMs: 20_000 });
+    assert.equal(code.code, 42);
+    assert.match(d.log(), /Accepted publickey for root from 127\.0\.0\.1 port \d+ ssh2: ED25519 SHA256:/);
+    // The host key survives a restart (kept in the state directory).
+    assert.equal(await d.stop(), 0, 'SIGTERM shuts down cleanly');
+    const again = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
+    assert.doesNotMatch(again.log(), /Generated/);
+    await again.stop();
+  } finally {
+    d.proc.kill('SIGKILL');
+  }
+});
+
+test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const tmp = await makeTempDir(t);
+  const id = await sshKeygen(tmp.path, 'ed25519');
+  const ak = join(tmp.path, 'authorized_keys');
+  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
+  const hk = await sshKeygen(tmp.path, 'ecdsa', 'host_key');
+  const port = await freePort();
+  for (const [rule, allowed] of [
+    ['AllowUsers root', true],
+    ['AllowUsers nobody', false],
+    ['DenyUsers root', false],
+    ['PermitRootLogin no', false],
+    ['PermitRootLogin prohibit-password', true],
+  ] as const) {
+    const conf = join(tmp.path, 'sshd_config');
+    writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\n${rule}\n`);
+    const d = await startHushd(['-f', conf]);
+    try {
+      const r = await runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
+      assert.equal(r.code === 0, allowed, `${rule}: ${r.stderr}\n${d.log()}`);
+      if (!allowed) assert.match(r.stderr, /Permission denied \(publickey\)/);
+    } finally {
+      await d.stop();
+    }
+  }
+});
+
+test('hushd errors: bad config line, unreadable host key, port in use — one line, exit 1, no stack trace', async (t) => {
+  const tmp = await makeTempDir(t);
+  const run = (args: string[]) => spawnSync(process.execPath, ['dist/src/cli/hushd.js', ...args], { encoding: 'utf8', timeout: 20_000 });
+  const bad = join(tmp.path, 'bad.conf');
+  writeFileSync(bad, 'Port 2299\nPermitRootLogin maybe\n');
+  const a = run(['-t', '-f', bad]);
+  assert.equal(a.status, 1);
+  // sshd's own wording for a bad value.
+  assert.match(a.stderr, new RegExp(`${bad.replace(/[/.]/g, '\\$&')} line 2: unsupported option "maybe"\\.`));
+  const junkKey = join(tmp.path, 'junk_key');
+  writeFileSync(junkKey, 'not a key\n');
+  const b = run(['-t', '-h', junkKey, '--state-dir', join(tmp.path, 's')]);
+  assert.equal(b.status, 1);
+  assert.match(b.stderr, /Unable to load host key/);
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as { port: number }).port;
+  const c = run(['-p', String(port), '--state-dir', join(tmp.path, 's')]);
+  busy.close();
+  assert.equal(c.status, 1);
+  assert.match(c.stderr, /Address already in use/);
+  for (const r of [a, b, c]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+  // -T prints the effective configuration like sshd -T.
+  const good = join(tmp.path, 'good.conf');
+  writeFileSync(good, 'Port 2299\nMaxAuthTries 3\nMatch User alice\n  MaxAuthTries 1\n');
+  const dump = run(['-T', '-f', good, '-h', join(tmp.path, 's', 'ssh_host_ed25519_key')]);
+  assert.match(dump.stdout, /^maxauthtries 3$/m);
+  const alice = run(['-T', '-f', good, '-C', 'user=alice,addr=127.0.0.1', '-h', join(tmp.path, 's', 'ssh_host_ed25519_key')]);
+  assert.match(alice.stdout, /^maxauthtries 1$/m);
+});
