@@ -17,6 +17,7 @@ import { HUSH_VERSION } from '../src/version.js';
 import { benchPacketProtection } from './crypto.js';
 import { benchKex } from './kex.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
+import { benchServerThroughput, type ServerThroughputResult } from './throughput-server.js';
 
 interface Row {
   group: string;
@@ -62,6 +63,39 @@ function handshakesPerSecond(kex: string, seconds: number): number {
   return n / elapsed;
 }
 
+/** One table: rows per (cipher, direction), a column per implementation, then the ratios. */
+function sideBySide(
+  title: string,
+  results: Array<ThroughputResult | ServerThroughputResult>,
+  columns: string[],
+  ratios: Array<[string, string]>,
+): { lines: string[]; json: unknown } {
+  const groups = new Map<string, Array<ThroughputResult | ServerThroughputResult>>();
+  for (const r of results) {
+    const k = `${r.cipher}|${r.direction}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const lines = [
+    `## ${title}`,
+    '',
+    `| cipher | direction | ${columns.join(' | ')} | ${ratios.map(([a, b]) => `${a} / ${b}`).join(' | ')} |`,
+    `|---|---|${columns.map(() => '---:').join('|')}|${ratios.map(() => '---:').join('|')}|`,
+  ];
+  const json: unknown[] = [];
+  for (const [k, rs] of groups) {
+    const [cipher, direction] = k.split('|');
+    const med = new Map(columns.map((c) => [c, stats(rs.filter((r) => r.implementation === c).map((r) => r.mibPerSec))]));
+    json.push({ cipher, direction, ...Object.fromEntries(med) });
+    const cells = columns.map((c) => {
+      const m = med.get(c)!;
+      return `${fmt(m.median)} (${fmt(m.min)}-${fmt(m.max)})`;
+    });
+    const rat = ratios.map(([a, b]) => `${(med.get(a)!.median / med.get(b)!.median).toFixed(2)}x`);
+    lines.push(`| ${cipher} | ${direction} | ${cells.join(' | ')} | ${rat.join(' | ')} |`);
+  }
+  return { lines, json };
+}
+
 function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
@@ -96,24 +130,16 @@ async function main(): Promise<void> {
     rows.push({ group: 'full transport handshake in memory (ed25519 host key)', name: method, unit: 'handshakes/s', ...stats(xs) });
   }
 
-  // Bulk throughput, side by side against the same sshd.
-  const tp = await benchThroughput({ quick, reps: quick ? 1 : 3 });
-  const tpRows: string[] = [];
-  const keyOf = (r: ThroughputResult) => `${r.cipher}|${r.direction}`;
-  const groups = new Map<string, ThroughputResult[]>();
-  for (const r of tp) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
-  const tpJson: unknown[] = [];
-  for (const [k, rs] of groups) {
-    const [cipher, direction] = k.split('|');
-    const med = (impl: string) => stats(rs.filter((r) => r.implementation === impl).map((r) => r.mibPerSec));
-    const h = med('hush client');
-    const o = med('OpenSSH ssh');
-    const s2 = med('ssh2 client');
-    tpJson.push({ cipher, direction, hush: h, openssh: o, ssh2: s2 });
-    tpRows.push(
-      `| ${cipher} | ${direction} | ${fmt(h.median)} (${fmt(h.min)}-${fmt(h.max)}) | ${fmt(o.median)} (${fmt(o.min)}-${fmt(o.max)}) | ${fmt(s2.median)} (${fmt(s2.min)}-${fmt(s2.max)}) | ${(h.median / o.median).toFixed(2)}x | ${(h.median / s2.median).toFixed(2)}x |`,
-    );
-  }
+  // Bulk throughput, side by side: client side against the same sshd, then server side and library pairs.
+  const tpReps = quick ? 1 : 3;
+  const clientSide = await benchThroughput({ quick, reps: tpReps });
+  const serverSide = await benchServerThroughput({ quick, reps: tpReps });
+  const size = quick ? '16 MiB' : '1 GiB';
+  const tables = [
+    sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max))`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client']]),
+    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd'], [['ssh -> hush server', 'ssh -> sshd']]),
+    sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2'], [['hush <-> hush', 'ssh2 <-> ssh2']]),
+  ];
 
   const header = [
     `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
@@ -132,20 +158,13 @@ async function main(): Promise<void> {
       `| ${r.name} | ${fmt(r.median)} | ${fmt(r.min)}-${fmt(r.max)} | ${ref?.name ?? ''} | ${ref ? fmt(ref.median) : ''} | ${ref ? `${((r.median / ref.median) * 100).toFixed(0)}%` : ''} |`,
     );
   }
-  lines.push(
-    '',
-    `## bulk throughput of one channel against OpenSSH sshd (${quick ? '16 MiB' : '1 GiB'} per transfer, MiB/s, median (min-max))`,
-    '',
-    '| cipher | direction | hush client | OpenSSH ssh | ssh2 client | hush / ssh | hush / ssh2 |',
-    '|---|---|---:|---:|---:|---:|---:|',
-    ...tpRows,
-  );
+  for (const t of tables) lines.push('', ...t.lines);
   const md = [...header.map((h, i) => (i === 0 ? `# ${h}` : h + '  ')), ...lines].join('\n') + '\n';
   console.log(md);
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const base = quick ? 'quick' : 'latest';
-  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tpJson }, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tables.map((t) => t.json) }, null, 2) + '\n');
   writeFileSync(join(dir, `${base}.md`), md);
   console.log(`written: bench/results/${base}.json, bench/results/${base}.md`);
 }

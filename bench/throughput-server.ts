@@ -1,0 +1,218 @@
+/**
+ * Bulk throughput, server side and library to library:
+ * - OpenSSH `ssh` as the client, against the hush server (this process, its real session handler
+ *   running `head`/`cat`) and against OpenSSH sshd, download and upload per cipher;
+ * - hush client <-> hush server in one process vs ssh2 client <-> ssh2 server in one process,
+ *   the server side producing / consuming the bytes in memory (no child process).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePrivateKey, writeOpenSshPrivateKey } from '../src/keys/formats/index.js';
+import { PrivateKey } from '../src/keys/private-key.js';
+import { connect } from '../src/node/client.js';
+import { createServer, type Server } from '../src/node/server.js';
+import type { SessionChannel } from '../src/node/session-channel.js';
+import { startSshd } from '../test/harness/peers.js';
+
+export interface ServerThroughputResult {
+  cipher: string;
+  direction: 'download' | 'upload';
+  implementation: string;
+  mibPerSec: number;
+}
+
+export const BENCH_CIPHERS: Array<{ cipher: string; mac?: string }> = [
+  { cipher: 'chacha20-poly1305@openssh.com' },
+  { cipher: 'aes128-gcm@openssh.com' },
+  { cipher: 'aes256-gcm@openssh.com' },
+  { cipher: 'aes128-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
+];
+
+const CHUNK = Buffer.alloc(1024 * 1024);
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+function sshRun(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: string, bytes: number): Promise<number> {
+  const ssh = `ssh -p ${port} -i ${keyPath} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o Ciphers=${cipher}${mac ? ` -o MACs=${mac}` : ''} root@127.0.0.1`;
+  const cmd = direction === 'download' ? `${ssh} 'head -c ${bytes} /dev/zero' > /dev/null` : `head -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'`;
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const p = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(bytes / seconds(start) / 2 ** 20) : reject(new Error(`ssh failed (${code}): ${err}`))));
+  });
+}
+
+/** A session handler that produces or swallows bytes in memory: `download N` / `upload`. */
+function memorySession(session: SessionChannel): void {
+  session.on('request', (r: { type: string; data: Uint8Array; accept(): void; reject(): void }) => {
+    if (r.type !== 'exec') return r.reject();
+    r.accept();
+    const cmd = Buffer.from(r.data.subarray(4)).toString();
+    if (cmd.startsWith('download ')) {
+      let left = Number(cmd.slice(9));
+      const pump = () => {
+        while (left > 0) {
+          const n = Math.min(left, CHUNK.length);
+          left -= n;
+          if (!session.stdout.write(CHUNK.subarray(0, n))) return void session.stdout.once('drain', pump);
+        }
+        session.stdout.end(() => session.exit(0));
+      };
+      pump();
+    } else {
+      session.stdin.on('data', () => undefined);
+      session.stdin.on('end', () => session.stdout.end(() => session.exit(0)));
+    }
+  });
+}
+
+async function hushPair(cipher: string, mac: string | undefined, direction: string, bytes: number, server: Server, port: number, key: PrivateKey): Promise<number> {
+  void server;
+  const c = await connect({ host: '127.0.0.1', port, username: 'bench', privateKey: key, hostKey: () => true, transport: { algorithms: { cipher: [cipher], ...(mac ? { mac: [mac] } : {}) } } });
+  try {
+    const start = process.hrtime.bigint();
+    const p = await c.spawn(direction === 'download' ? `download ${bytes}` : 'upload');
+    if (direction === 'download') {
+      let n = 0;
+      p.stdout.on('data', (b: Buffer) => (n += b.length));
+      await p.wait();
+      if (n !== bytes) throw new Error(`hush pair got ${n}`);
+    } else {
+      p.stdout.resume();
+      for (let sent = 0; sent < bytes; sent += CHUNK.length) {
+        if (!p.stdin.write(CHUNK.subarray(0, Math.min(CHUNK.length, bytes - sent)))) await new Promise((r) => p.stdin.once('drain', r));
+      }
+      p.stdin.end();
+      await p.wait();
+    }
+    return bytes / seconds(start) / 2 ** 20;
+  } finally {
+    await c.close();
+  }
+}
+
+interface Ssh2Lib {
+  Client: new () => {
+    on(e: string, f: (...a: never[]) => void): unknown;
+    connect(o: object): void;
+    exec(cmd: string, cb: (err: Error | undefined, s: NodeJS.ReadWriteStream & { stderr: NodeJS.ReadableStream }) => void): void;
+    end(): void;
+  };
+  Server: new (o: object, onClient: (client: Ssh2ServerClient) => void) => { listen(port: number, host: string, cb: () => void): void; address(): { port: number }; close(): void };
+}
+interface Ssh2ServerClient {
+  on(e: string, f: (...a: never[]) => void): Ssh2ServerClient;
+}
+
+async function ssh2Pair(cipher: string, mac: string | undefined, direction: string, bytes: number, hostKeyPem: string): Promise<number> {
+  const lib = (await import('ssh2')).default as unknown as Ssh2Lib;
+  const algorithms = { cipher: [cipher], ...(mac ? { hmac: [mac] } : {}) };
+  const server = new lib.Server({ hostKeys: [hostKeyPem], algorithms }, (client) => {
+    client
+      .on('authentication', ((ctx: { accept(): void }) => ctx.accept()) as never)
+      .on('ready', (() =>
+        client.on('session', ((accept: () => { on(e: string, f: (...a: never[]) => void): void }) => {
+          const session = accept();
+          session.on('exec', ((acc: () => NodeJS.ReadWriteStream & { exit(code: number): void }, _rej: unknown, info: { command: string }) => {
+            const stream = acc();
+            if (info.command.startsWith('download ')) {
+              let left = Number(info.command.slice(9));
+              const pump = () => {
+                while (left > 0) {
+                  const n = Math.min(left, CHUNK.length);
+                  left -= n;
+                  if (!stream.write(CHUNK.subarray(0, n))) return void stream.once('drain', pump);
+                }
+                stream.exit(0);
+                stream.end();
+              };
+              pump();
+            } else {
+              stream.on('data', () => undefined);
+              stream.on('end', () => {
+                stream.exit(0);
+                stream.end();
+              });
+            }
+          }) as never);
+        }) as never)) as never);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  const client = new lib.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.on('ready', resolve as never);
+    client.on('error', reject as never);
+    client.connect({ host: '127.0.0.1', port, username: 'bench', password: 'x', algorithms });
+  });
+  try {
+    const start = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      client.exec(direction === 'download' ? `download ${bytes}` : 'upload', (err, stream) => {
+        if (err) return reject(err);
+        let n = 0;
+        stream.on('data', (b: Buffer) => (n += b.length));
+        stream.stderr.resume();
+        stream.on('close', () => (direction === 'download' && n !== bytes ? reject(new Error(`ssh2 pair got ${n}`)) : resolve()));
+        if (direction === 'upload') {
+          let sent = 0;
+          const pump = () => {
+            while (sent < bytes) {
+              const chunk = CHUNK.subarray(0, Math.min(CHUNK.length, bytes - sent));
+              sent += chunk.length;
+              if (!stream.write(chunk)) return void stream.once('drain', pump);
+            }
+            stream.end();
+          };
+          pump();
+        } else stream.end();
+      });
+    });
+    return bytes / seconds(start) / 2 ** 20;
+  } finally {
+    client.end();
+    server.close();
+  }
+}
+
+export async function benchServerThroughput(opts: { quick: boolean; reps: number }): Promise<ServerThroughputResult[]> {
+  const bytes = opts.quick ? 16 * 2 ** 20 : 2 ** 30;
+  const dir = mkdtempSync(join(tmpdir(), 'hush-bench-'));
+  const keyPath = join(dir, 'id');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
+  const line = readFileSync(`${keyPath}.pub`, 'utf8').trim();
+  const blob = Buffer.from(line.split(' ')[1]!, 'base64');
+  const sshd = await startSshd({ authorizedKeys: [line], config: ['LogLevel ERROR', 'MaxStartups 100'] });
+  const hostKey = PrivateKey.generate('ed25519');
+  const accept = (req: { method: string; key?: Uint8Array }) => (req.method === 'publickey' && req.key && Buffer.from(req.key).equals(blob) ? 'accept' : 'reject');
+  // hush server with its real session handler (sessions run `head` / `cat` as processes), for ssh.
+  const real = createServer({ hostKeys: [hostKey], authPolicy: accept as never, users: () => ({ name: 'root', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, home: dir, shell: '/bin/sh' }) });
+  const realPort = (await real.listen(0, '127.0.0.1')).port;
+  // hush server producing bytes in memory, for the library pair.
+  const clientKey = parsePrivateKey(readFileSync(keyPath));
+  const mem = createServer({ hostKeys: [hostKey], authPolicy: accept as never, sessions: memorySession, users: () => ({ name: 'bench', uid: 0, gid: 0, home: dir, shell: '/bin/sh' }) });
+  const memPort = (await mem.listen(0, '127.0.0.1')).port;
+  const hostKeyPem = writeOpenSshPrivateKey(hostKey); // ssh2 reads ed25519 keys in OpenSSH format only
+  const out: ServerThroughputResult[] = [];
+  try {
+    for (let rep = 0; rep < opts.reps; rep++) {
+      for (const { cipher, mac } of BENCH_CIPHERS) {
+        for (const direction of ['download', 'upload'] as const) {
+          out.push({ cipher, direction, implementation: 'ssh -> hush server', mibPerSec: await sshRun(realPort, keyPath, cipher, mac, direction, bytes) });
+          out.push({ cipher, direction, implementation: 'ssh -> sshd', mibPerSec: await sshRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
+          out.push({ cipher, direction, implementation: 'hush <-> hush', mibPerSec: await hushPair(cipher, mac, direction, bytes, mem, memPort, clientKey) });
+          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await ssh2Pair(cipher, mac, direction, bytes, hostKeyPem) });
+        }
+      }
+    }
+  } finally {
+    await real.close();
+    await mem.close();
+    await sshd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
