@@ -17,6 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Every .wat module and the generated file/constant it becomes. */
 const MODULES = [
   { wat: 'src/crypto/poly1305.wat', out: 'src/crypto/poly1305-wasm.ts', name: 'POLY1305_WASM_BASE64' },
+  { wat: 'src/crypto/chacha20.wat', out: 'src/crypto/chacha20-wasm.ts', name: 'CHACHA20_WASM_BASE64' },
 ];
 
 const FEATURES = { simd: true, bulk_memory: true, sign_extension: true, mutable_globals: true, multi_value: true };

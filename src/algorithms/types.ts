@@ -13,10 +13,16 @@ export interface DirectionKeys {
   macKey: Uint8Array;
 }
 
+/** Takes the wire bytes of a sealed packet, in order, in one or more pieces (an array will do). */
+export interface WireSink {
+  push(piece: Uint8Array): unknown;
+}
+
 /**
  * Packet protection for the sending direction (russh's SealingKey). `packet` is the complete
  * plaintext binary packet: uint32 packet_length || byte padding_length || payload || padding.
- * It may be modified in place. Returns the bytes to put on the wire (ciphertext || tag).
+ * It may be modified in place, and it is the caller's scratch: a sealer keeps no reference to it,
+ * and what it returns never shares memory with it.
  */
 export interface PacketSealer {
   /** Padding aligns to this (at least 8; RFC 4253 §6). */
@@ -24,7 +30,15 @@ export interface PacketSealer {
   /** True when packet_length is outside the block alignment (EtM MACs and AEAD ciphers). */
   readonly lengthExcluded: boolean;
   readonly tagLength: number;
+  /** The bytes to put on the wire (ciphertext || tag), in one array. */
   seal(seq: number, packet: Uint8Array): Uint8Array;
+  /**
+   * The same bytes as seal(), handed to `out` in the pieces the cipher produced them in (e.g.
+   * length, ciphertext, tag), so the hot path never concatenates them: a socket writes the
+   * pieces with one writev. Returns the total length. The pieces are new memory, to be read
+   * only; they may be node:crypto's Buffers (the socket takes those without re-wrapping them).
+   */
+  sealTo(seq: number, packet: Uint8Array, out: WireSink): number;
 }
 
 /**

@@ -4,7 +4,7 @@
  * only knows how to turn its queue into messages within the peer's window and maximum packet.
  */
 import { SshError } from '../errors.js';
-import { ChannelClose, ChannelEof, encodeChannelData, encodeChannelExtendedData } from './messages.js';
+import { ChannelClose, ChannelEof, channelDataHeader } from './messages.js';
 import { Fifo } from './fifo.js';
 
 /**
@@ -16,8 +16,15 @@ import { Fifo } from './fifo.js';
 export type ChannelPhase = 'opening' | 'pending' | 'open';
 
 /**
+ * Hands a payload to the connection's output: `payload`, followed by `tail` when given (channel
+ * data, passed by reference and copied once, into the packet, before the caller returns to the
+ * event loop).
+ */
+export type SendPayload = (payload: Uint8Array, tail?: Uint8Array) => void;
+
+/**
  * Data written by the application and not yet sent, held by reference: chunks are views into the
- * caller's arrays, copied once, into the CHANNEL_DATA payload that carries them.
+ * caller's arrays, copied once, into the packet that carries them.
  */
 export class SendQueue {
   private readonly items = new Fifo<{ data: Uint8Array; ext: number | undefined }>();
@@ -40,18 +47,48 @@ export class SendQueue {
     return this.items.peek()?.ext;
   }
 
-  /** The next at most `max` bytes (max > 0, queue not empty), as a view. */
+  /**
+   * The next at most `max` bytes of one data type (max > 0, queue not empty): a view when the
+   * head chunk has them, else the following chunks of the same type gathered into a new array,
+   * so that many small writes still make full packets.
+   */
   take(max: number): Uint8Array {
     const item = this.items.peek()!;
-    const n = Math.min(max, item.data.length - this.offset);
-    const chunk = item.data.subarray(this.offset, this.offset + n);
+    const left = item.data.length - this.offset;
+    if (left >= max || this.items.length === 1) return this.takeFromHead(Math.min(max, left));
+    let n = 0;
+    for (const it of this.items) {
+      if (it.ext !== item.ext) break;
+      n += it === item ? left : it.data.length;
+      if (n >= max) break;
+    }
+    if (n === left) return this.takeFromHead(left);
+    n = Math.min(n, max);
+    const out = new Uint8Array(n);
+    for (let at = 0; at < n; ) {
+      const head = this.items.peek()!;
+      const k = Math.min(n - at, head.data.length - this.offset);
+      out.set(head.data.subarray(this.offset, this.offset + k), at);
+      at += k;
+      this.advance(k, head.data.length);
+    }
+    return out;
+  }
+
+  private takeFromHead(n: number): Uint8Array {
+    const data = this.items.peek()!.data;
+    const chunk = data.subarray(this.offset, this.offset + n);
+    this.advance(n, data.length);
+    return chunk;
+  }
+
+  private advance(n: number, headLength: number): void {
     this.offset += n;
     this.total -= n;
-    if (this.offset === item.data.length) {
+    if (this.offset === headLength) {
       this.items.shift();
       this.offset = 0;
     }
-    return chunk;
   }
 
   clear(): void {
@@ -106,14 +143,14 @@ export class Channel {
    * bytes only, as OpenSSH does), then EOF and CLOSE if they were asked for and nothing is left.
    * After CLOSE nothing more goes out on this channel (§5.3).
    */
-  flush(send: (payload: Uint8Array) => void, sendCap: number): void {
+  flush(send: SendPayload, sendCap: number): void {
     if (this.phase !== 'open' || this.closeSent) return;
     const cap = Math.min(this.remoteMaxPacket, sendCap);
     while (this.remoteWindow > 0 && this.queue.bytes > 0) {
       const ext = this.queue.nextExt;
       const chunk = this.queue.take(Math.min(cap, this.remoteWindow));
       this.remoteWindow -= chunk.length;
-      send(ext === undefined ? encodeChannelData(this.remoteId, chunk) : encodeChannelExtendedData(this.remoteId, ext, chunk));
+      send(channelDataHeader(this.remoteId, chunk.length, ext), chunk);
     }
     if (this.queue.bytes > 0) return;
     if (this.eofPending && !this.eofSent) {
@@ -124,7 +161,7 @@ export class Channel {
   }
 
   /** CLOSE now, dropping whatever is still queued (the peer closed, or the application gave up). */
-  sendClose(send: (payload: Uint8Array) => void): void {
+  sendClose(send: SendPayload): void {
     if (this.closeSent) return;
     this.closeSent = true;
     this.queue.clear();

@@ -7,6 +7,7 @@
 import { WireError } from '../errors.js';
 import { bool, bytes, message, rest, u32, utf8, type Field } from '../messages/codec.js';
 import { MSG } from '../messages/numbers.js';
+import { concatBytes } from '../wire/writer.js';
 
 /** RFC 4254 §5.1 SSH_MSG_CHANNEL_OPEN_FAILURE reason codes. */
 export const OpenFailureReason = {
@@ -110,25 +111,36 @@ export function recipientOf(payload: Uint8Array): number {
   return getU32(payload, 1);
 }
 
-/** byte 94, uint32 recipient, string data: one allocation, one copy of `data`. */
-export function encodeChannelData(recipient: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(9 + data.length);
-  out[0] = MSG.CHANNEL_DATA;
-  putU32(out, 1, recipient);
-  putU32(out, 5, data.length);
-  out.set(data, 9);
-  return out;
+/**
+ * Everything of SSH_MSG_CHANNEL_DATA (byte 94, uint32 recipient, string data) or, with a data
+ * type, SSH_MSG_CHANNEL_EXTENDED_DATA (byte 95, uint32 recipient, uint32 data_type_code, string
+ * data) that comes before the data bytes. The send path passes the data beside this header, by
+ * reference, so the bytes are copied once, into the packet.
+ */
+export function channelDataHeader(recipient: number, dataLength: number, dataType?: number): Uint8Array {
+  if (dataType === undefined) {
+    const h = new Uint8Array(9);
+    h[0] = MSG.CHANNEL_DATA;
+    putU32(h, 1, recipient);
+    putU32(h, 5, dataLength);
+    return h;
+  }
+  const h = new Uint8Array(13);
+  h[0] = MSG.CHANNEL_EXTENDED_DATA;
+  putU32(h, 1, recipient);
+  putU32(h, 5, dataType);
+  putU32(h, 9, dataLength);
+  return h;
 }
 
-/** byte 95, uint32 recipient, uint32 data_type_code, string data. */
+/** byte 94, uint32 recipient, string data, as one array. */
+export function encodeChannelData(recipient: number, data: Uint8Array): Uint8Array {
+  return concatBytes(channelDataHeader(recipient, data.length), data);
+}
+
+/** byte 95, uint32 recipient, uint32 data_type_code, string data, as one array. */
 export function encodeChannelExtendedData(recipient: number, dataType: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(13 + data.length);
-  out[0] = MSG.CHANNEL_EXTENDED_DATA;
-  putU32(out, 1, recipient);
-  putU32(out, 5, dataType);
-  putU32(out, 9, data.length);
-  out.set(data, 13);
-  return out;
+  return concatBytes(channelDataHeader(recipient, data.length, dataType), data);
 }
 
 export interface ChannelDataMessage {

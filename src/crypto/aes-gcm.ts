@@ -20,8 +20,8 @@ import {
   type CipherGCMTypes,
   type KeyObject,
 } from 'node:crypto';
-import type { DirectionKeys, PacketOpener, PacketSealer } from '../algorithms/types.js';
-import { allocUninitialized, asUint8Array, badPacketLength, checkAligned, macError, readUint32, takeKey } from './packet-util.js';
+import type { DirectionKeys, PacketOpener, PacketSealer, WireSink } from '../algorithms/types.js';
+import { asUint8Array, badPacketLength, checkAligned, copyLength, macError, readUint32, sealJoined, takeKey } from './packet-util.js';
 
 export interface GcmSpec {
   readonly name: string;
@@ -67,20 +67,22 @@ export class AesGcmSealer implements PacketSealer {
     this.#s = new GcmState(spec, keys);
   }
 
-  seal(_seq: number, packet: Uint8Array): Uint8Array {
+  seal(seq: number, packet: Uint8Array): Uint8Array {
+    return sealJoined(this, seq, packet);
+  }
+
+  /** Pieces: packet_length (clear), ciphertext, tag. */
+  sealTo(_seq: number, packet: Uint8Array, out: WireSink): number {
     const s = this.#s;
     checkAligned(s.spec.name, packet, GCM_BLOCK_SIZE, true);
-    const n = packet.length;
     const cipher = createCipheriv(s.spec.nodeName, s.key, s.iv, { authTagLength: GCM_TAG_LENGTH });
     incrementInvocationCounter(s.iv);
-    const length = packet.subarray(0, 4);
-    cipher.setAAD(length);
-    const out = allocUninitialized(n + GCM_TAG_LENGTH);
-    out.set(length, 0);
-    out.set(cipher.update(packet.subarray(4)), 4);
+    cipher.setAAD(packet.subarray(0, 4));
+    out.push(copyLength(packet));
+    out.push(cipher.update(packet.subarray(4)));
     cipher.final(); // GCM is a stream mode: nothing is held back
-    out.set(cipher.getAuthTag(), n);
-    return out;
+    out.push(cipher.getAuthTag());
+    return packet.length + GCM_TAG_LENGTH;
   }
 }
 

@@ -18,12 +18,15 @@
  * also carries into word 13, as the 64-bit counter does. test/crypto/chacha20-poly1305.test.ts
  * checks both against an independent implementation of the 64/64 variant.
  *
- * A node:crypto ChaCha20 context cannot be re-nonced, so each packet creates two (one per
- * key, about a microsecond each); the Poly1305 is the project's WebAssembly one.
+ * A node:crypto ChaCha20 context cannot be re-nonced and costs about a microsecond to create,
+ * so only the payload of a large packet gets one (IV counter 1). The length keystream and the
+ * Poly1305 key (one block each) and the payload of a small packet come from the project's
+ * WebAssembly ChaCha20 block function (chacha20.ts); the Poly1305 is the WebAssembly one too.
  */
 import { createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import type { DirectionKeys, PacketOpener, PacketSealer } from '../algorithms/types.js';
-import { allocUninitialized, asUint8Array, badPacketLength, checkAligned, macError, readUint32, takeKey, writeUint32 } from './packet-util.js';
+import type { DirectionKeys, PacketOpener, PacketSealer, WireSink } from '../algorithms/types.js';
+import { chacha20Block, chacha20Xor } from './chacha20.js';
+import { asUint8Array, badPacketLength, checkAligned, macError, readUint32, sealJoined, takeKey, writeUint32 } from './packet-util.js';
 import { Poly1305 } from './poly1305.js';
 
 export const CHACHA20_POLY1305_NAME = 'chacha20-poly1305@openssh.com';
@@ -32,27 +35,63 @@ export const CHACHA20_POLY1305_TAG_LENGTH = 16;
 /** RFC 4253 §6 minimum; the cipher itself is a stream. */
 export const CHACHA20_POLY1305_BLOCK_SIZE = 8;
 
-/** ChaCha20 output consumed to derive the Poly1305 key: all of block 0, so the payload starts at block 1. */
-const BLOCK0 = new Uint8Array(64);
+/**
+ * Payloads up to this many bytes are encrypted by the WebAssembly block function; above it a
+ * node:crypto context is faster (measured crossover about 1 KiB; window adjustments and
+ * requests are well below, channel data well above).
+ */
+const SMALL_PAYLOAD = 512;
 
 class ChaChaState {
   /** K_2: payload and Poly1305 key. */
   readonly main: KeyObject;
+  readonly mainKey: Uint8Array;
   /** K_1: packet_length only. */
-  readonly length: KeyObject;
-  /** counter_le64 (always 0) || seq_be64; node:crypto copies it when a context is created. */
-  readonly iv = new Uint8Array(16);
+  readonly lengthKey: Uint8Array;
+  /** counter_le64 (0) || seq_be64: block 0 (length keystream, Poly1305 key). */
+  readonly iv0 = new Uint8Array(16);
+  /** The same nonce with block counter 1: where the payload keystream starts. */
+  readonly iv1 = new Uint8Array(16);
+  /** Scratch for one keystream block, wiped after use. */
+  readonly block = new Uint8Array(64);
 
   constructor(keys: DirectionKeys) {
     const key = takeKey('key', CHACHA20_POLY1305_NAME, keys.key, CHACHA20_POLY1305_KEY_LENGTH);
-    this.main = createSecretKey(key.subarray(0, 32));
-    this.length = createSecretKey(key.subarray(32, 64));
+    this.mainKey = new Uint8Array(key.subarray(0, 32));
+    this.lengthKey = new Uint8Array(key.subarray(32, 64));
+    this.main = createSecretKey(this.mainKey);
+    this.iv1[0] = 1;
   }
 
-  /** Sets the nonce to the sequence number as a uint64 (the high 32 bits are always zero). */
-  nonce(seq: number): Uint8Array {
-    writeUint32(this.iv, 12, seq);
-    return this.iv;
+  /** Sets the nonce of both IVs to the sequence number as a uint64 (the high 32 bits are always zero). */
+  nonce(seq: number): void {
+    writeUint32(this.iv0, 12, seq);
+    writeUint32(this.iv1, 12, seq);
+  }
+
+  /** packet_length XOR the first four bytes of ChaCha20(K_1, seq) block 0, into `out`. */
+  cryptLength(src: Uint8Array, out: Uint8Array): void {
+    const b = this.block;
+    chacha20Block(this.lengthKey, this.iv0, b.subarray(0, 4));
+    out[0] = src[0]! ^ b[0]!;
+    out[1] = src[1]! ^ b[1]!;
+    out[2] = src[2]! ^ b[2]!;
+    out[3] = src[3]! ^ b[3]!;
+  }
+
+  /** The Poly1305 key: the first 32 bytes of ChaCha20(K_2, seq) block 0 (a view of `block`; wipe it after use). */
+  polyKey(): Uint8Array {
+    const k = this.block.subarray(0, 32);
+    chacha20Block(this.mainKey, this.iv0, k);
+    return k;
+  }
+
+  /** ChaCha20(K_2, seq) from block 1 over `data`, as a new array. */
+  cryptPayload(data: Uint8Array): Uint8Array {
+    if (data.length > SMALL_PAYLOAD) return createCipheriv('chacha20', this.main, this.iv1).update(data);
+    const out = new Uint8Array(data);
+    chacha20Xor(this.mainKey, this.iv1, out);
+    return out;
   }
 }
 
@@ -67,18 +106,24 @@ export class ChaCha20Poly1305Sealer implements PacketSealer {
   }
 
   seal(seq: number, packet: Uint8Array): Uint8Array {
+    return sealJoined(this, seq, packet);
+  }
+
+  /** Pieces: encrypted packet_length, encrypted rest, tag. */
+  sealTo(seq: number, packet: Uint8Array, out: WireSink): number {
     checkAligned(CHACHA20_POLY1305_NAME, packet, CHACHA20_POLY1305_BLOCK_SIZE, true);
     const s = this.#s;
-    const iv = s.nonce(seq);
-    const n = packet.length;
-    const out = allocUninitialized(n + CHACHA20_POLY1305_TAG_LENGTH);
-    out.set(createCipheriv('chacha20', s.length, iv).update(packet.subarray(0, 4)), 0);
-    const main = createCipheriv('chacha20', s.main, iv);
-    const polyKey = main.update(BLOCK0);
-    out.set(main.update(packet.subarray(4)), 4);
-    Poly1305.mac(polyKey.subarray(0, 32), out.subarray(0, n), out.subarray(n));
-    polyKey.fill(0);
-    return out;
+    s.nonce(seq);
+    const length = new Uint8Array(4);
+    s.cryptLength(packet, length);
+    const body = s.cryptPayload(packet.subarray(4));
+    const tag = new Uint8Array(CHACHA20_POLY1305_TAG_LENGTH);
+    Poly1305.mac2(s.polyKey(), length, body, tag);
+    s.block.fill(0);
+    out.push(length);
+    out.push(body);
+    out.push(tag);
+    return packet.length + CHACHA20_POLY1305_TAG_LENGTH;
   }
 }
 
@@ -88,6 +133,7 @@ export class ChaCha20Poly1305Opener implements PacketOpener {
   readonly tagLength = CHACHA20_POLY1305_TAG_LENGTH;
   readonly lengthBytes = 4;
   readonly #s: ChaChaState;
+  readonly #length = new Uint8Array(4);
 
   constructor(keys: DirectionKeys) {
     this.#s = new ChaChaState(keys);
@@ -100,7 +146,10 @@ export class ChaCha20Poly1305Opener implements PacketOpener {
    */
   decryptLength(seq: number, head: Uint8Array): number {
     const s = this.#s;
-    return readUint32(createCipheriv('chacha20', s.length, s.nonce(seq)).update(head.subarray(0, 4)));
+    s.nonce(seq);
+    s.cryptLength(head, this.#length);
+    s.block.fill(0);
+    return readUint32(this.#length);
   }
 
   /** Checks the tag over the wire bytes first, then decrypts (PROTOCOL.chacha20poly1305, "Packet Handling"). */
@@ -108,12 +157,11 @@ export class ChaCha20Poly1305Opener implements PacketOpener {
     const n = wire.length - CHACHA20_POLY1305_TAG_LENGTH;
     if (n < 4 + CHACHA20_POLY1305_BLOCK_SIZE) throw badPacketLength(CHACHA20_POLY1305_NAME, n);
     const s = this.#s;
-    const main = createCipheriv('chacha20', s.main, s.nonce(seq));
-    const polyKey = main.update(BLOCK0);
-    const ok = Poly1305.verify(polyKey.subarray(0, 32), wire.subarray(0, n), wire.subarray(n));
-    polyKey.fill(0);
+    s.nonce(seq);
+    const ok = Poly1305.verify(s.polyKey(), wire.subarray(0, n), wire.subarray(n));
+    s.block.fill(0);
     if (!ok) throw macError(CHACHA20_POLY1305_NAME);
     if ((n - 4) % CHACHA20_POLY1305_BLOCK_SIZE !== 0) throw badPacketLength(CHACHA20_POLY1305_NAME, n);
-    return asUint8Array(main.update(wire.subarray(4, n)));
+    return asUint8Array(s.cryptPayload(wire.subarray(4, n)));
   }
 }

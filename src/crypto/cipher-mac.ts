@@ -25,15 +25,17 @@ import {
   type Decipher,
   type KeyObject,
 } from 'node:crypto';
-import type { DirectionKeys, PacketOpener, PacketSealer } from '../algorithms/types.js';
+import type { DirectionKeys, PacketOpener, PacketSealer, WireSink } from '../algorithms/types.js';
 import { SshError } from '../errors.js';
 import {
   allocUninitialized,
   asUint8Array,
   badPacketLength,
   checkAligned,
+  copyLength,
   macError,
   readUint32,
+  sealJoined,
   tagsEqual,
   takeKey,
   writeUint32,
@@ -99,22 +101,27 @@ export class CipherMacSealer implements PacketSealer {
   }
 
   seal(seq: number, packet: Uint8Array): Uint8Array {
+    return sealJoined(this, seq, packet);
+  }
+
+  /** Pieces: packet_length (EtM only, clear), ciphertext, MAC. */
+  sealTo(seq: number, packet: Uint8Array, out: WireSink): number {
     checkAligned(this.#spec.name, packet, this.blockSize, this.lengthExcluded);
-    const n = packet.length;
     writeUint32(this.#seq, 0, seq);
     const hmac = createHmac(this.#mac.hash, this.#macKey).update(this.#seq);
-    const out = allocUninitialized(n + this.tagLength);
     if (this.lengthExcluded) {
       // EtM: packet_length stays clear and is authenticated with the ciphertext.
-      out.set(packet.subarray(0, 4), 0);
-      out.set(this.#cipher.update(packet.subarray(4)), 4);
-      hmac.update(out.subarray(0, n));
+      const length = copyLength(packet);
+      const body = this.#cipher.update(packet.subarray(4));
+      hmac.update(length).update(body);
+      out.push(length);
+      out.push(body);
     } else {
       hmac.update(packet);
-      out.set(this.#cipher.update(packet), 0);
+      out.push(this.#cipher.update(packet));
     }
-    out.set(hmac.digest(), n);
-    return out;
+    out.push(hmac.digest());
+    return packet.length + this.tagLength;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
+import type { PacketSealer } from '../algorithms/types.js';
 import { DisconnectReason, SshError } from '../errors.js';
 
 /** The error every opener throws when a packet does not authenticate. */
@@ -36,6 +37,28 @@ export function allocUninitialized(n: number): Uint8Array {
  */
 export function asUint8Array(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** seal() in terms of sealTo(): the pieces joined into one new plain Uint8Array. */
+export function sealJoined(sealer: PacketSealer, seq: number, packet: Uint8Array): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  const out = allocUninitialized(sealer.sealTo(seq, packet, pieces));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A copy of the first four bytes (packet_length sent in the clear), owned by the caller. */
+export function copyLength(packet: Uint8Array): Uint8Array {
+  const b = new Uint8Array(4);
+  b[0] = packet[0]!;
+  b[1] = packet[1]!;
+  b[2] = packet[2]!;
+  b[3] = packet[3]!;
+  return b;
 }
 
 export function readUint32(bytes: Uint8Array, offset = 0): number {

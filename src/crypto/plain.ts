@@ -2,7 +2,7 @@
  * The unprotected binary packet (cipher "none", MAC "none"), used from the version
  * exchange until the first SSH_MSG_NEWKEYS in each direction (RFC 4253 §6, §7.3).
  */
-import type { PacketOpener, PacketSealer } from '../algorithms/types.js';
+import type { PacketOpener, PacketSealer, WireSink } from '../algorithms/types.js';
 import { readUint32 } from './packet-util.js';
 
 /** RFC 4253 §6: with no cipher the padding still aligns to 8 bytes. */
@@ -13,9 +13,14 @@ export class PlainSealer implements PacketSealer {
   readonly lengthExcluded = false;
   readonly tagLength = 0;
 
-  /** The packet is the wire bytes; it is handed back as is (no copy). */
+  /** The packet is the wire bytes, copied (the caller reuses its buffer; only the handshake comes here). */
   seal(_seq: number, packet: Uint8Array): Uint8Array {
-    return packet;
+    return new Uint8Array(packet);
+  }
+
+  sealTo(seq: number, packet: Uint8Array, out: WireSink): number {
+    out.push(this.seal(seq, packet));
+    return packet.length;
   }
 }
 

@@ -54,8 +54,18 @@ export class ClientEngine {
     this.step();
   }
   pollTransmit(): Uint8Array | undefined {
-    this.step();
+    // What the transport holds goes first; the layers above are only stepped once it is drained.
+    if (!this.transport.hasTransmit) this.step();
     return this.transport.pollTransmit();
+  }
+  /** The fast form of pollTransmit: every piece of wire bytes ready now, in order (see Transport.transmitTo). */
+  transmitTo(write: (piece: Uint8Array) => void): boolean {
+    let any = false;
+    for (;;) {
+      if (!this.transport.hasTransmit) this.step();
+      if (!this.transport.transmitTo(write)) return any;
+      any = true;
+    }
   }
   pollEvent(): ClientEngineEvent | undefined {
     this.step();
@@ -85,14 +95,15 @@ export class ClientEngine {
     this.step();
   }
 
+  private readonly sendPayload = (payload: Uint8Array, tail?: Uint8Array): void => {
+    if (!this.transport.closed) this.transport.send(payload, tail);
+  };
+
   /** Moves everything between the layers until nothing is left to move. */
   private step(): void {
     for (let guard = 0; guard < 1_000_000; guard++) {
       let moved = false;
-      for (let p = this.connection.pollTransmit(); p; p = this.connection.pollTransmit()) {
-        moved = true;
-        if (!this.transport.closed) this.transport.send(p);
-      }
+      if (this.connection.transmitTo(this.sendPayload)) moved = true;
       const ev = this.transport.pollEvent();
       if (ev) {
         moved = true;

@@ -56,8 +56,18 @@ export class ServerEngine {
     this.step();
   }
   pollTransmit(): Uint8Array | undefined {
-    this.step();
+    // What the transport holds goes first; the layers above are only stepped once it is drained.
+    if (!this.transport.hasTransmit) this.step();
     return this.transport.pollTransmit();
+  }
+  /** The fast form of pollTransmit: every piece of wire bytes ready now, in order (see Transport.transmitTo). */
+  transmitTo(write: (piece: Uint8Array) => void): boolean {
+    let any = false;
+    for (;;) {
+      if (!this.transport.hasTransmit) this.step();
+      if (!this.transport.transmitTo(write)) return any;
+      any = true;
+    }
   }
   pollEvent(): ServerEngineEvent | undefined {
     this.step();
@@ -82,6 +92,10 @@ export class ServerEngine {
     this.step();
   }
 
+  private readonly sendPayload = (payload: Uint8Array, tail?: Uint8Array): void => {
+    if (!this.transport.closed) this.transport.send(payload, tail);
+  };
+
   private step(): void {
     for (let guard = 0; guard < 1_000_000; guard++) {
       let moved = false;
@@ -89,10 +103,7 @@ export class ServerEngine {
         moved = true;
         if (!this.transport.closed) this.transport.send(p);
       }
-      for (let p = this.connection.pollTransmit(); p; p = this.connection.pollTransmit()) {
-        moved = true;
-        if (!this.transport.closed) this.transport.send(p);
-      }
+      if (this.connection.transmitTo(this.sendPayload)) moved = true;
       const ev = this.transport.pollEvent();
       if (ev) {
         moved = true;

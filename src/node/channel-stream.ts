@@ -62,13 +62,19 @@ export class ChannelStream extends Duplex {
     this.stderr.end();
   }
 
-  /** The channel is gone (both CLOSEs exchanged). */
+  /**
+   * The channel is gone (both CLOSEs exchanged). Data already received stays readable: the
+   * stream ends after it, and is destroyed only once it has been read ('channel-close' tells
+   * listeners about the channel itself at once).
+   */
   onClose(): void {
     this.closedByPeer = true;
-    if (!this.readableEnded) this.push(null);
+    this.push(null);
     if (!this.stderr.writableEnded) this.stderr.end();
     this.releaseWriter();
-    if (!this.destroyed) this.destroy();
+    this.emit('channel-close');
+    if (this.readableEnded) this.destroy();
+    else this.once('end', () => this.destroy());
   }
 
   /** The peer's window opened and our queue shrank. */

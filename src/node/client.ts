@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SigningKey } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHMS } from '../algorithms/registry.js';
 import type { Credential } from '../auth/client.js';
@@ -18,7 +19,7 @@ import { Writer } from '../wire/writer.js';
 import { AgentClient } from './agent-client.js';
 import { promptAnswer, signature, type AuthCredential, type KeyboardInteractiveQuestions } from './authenticate.js';
 import { ChannelStream } from './channel-stream.js';
-import { SocketDriver } from './driver.js';
+import { SocketDriver, SocketReader } from './driver.js';
 import { knownHostsPolicy, type HostKeyPolicyOptions } from './host-key-policy.js';
 import type { HostKeyVerifier } from './transport-socket.js';
 
@@ -50,6 +51,16 @@ export interface ConnectOptions {
   /** Disconnect after this many unanswered keepalives (ServerAliveCountMax, default 3). */
   keepaliveCountMax?: number;
   signal?: AbortSignal;
+  /**
+   * An already connected byte stream to use instead of dialling host:port (a ProxyCommand's
+   * stdio, a direct-tcpip channel through a jump host). host and port then only name the server.
+   */
+  sock?: Duplex;
+  /**
+   * Sees every engine event (version, kex, hostKey, auth attempts and refusals, banners, debug
+   * messages, ...) before the client acts on it, for the life of the connection: for verbose logs.
+   */
+  onEvent?: (ev: ClientEngineEvent) => void;
 }
 
 export interface ExecResult {
@@ -91,7 +102,7 @@ export class RemoteProcess {
     this.stdin = channel;
     this.stdout = channel;
     this.stderr = channel.stderr;
-    this.done = new Promise((resolve) => channel.once('close', () => resolve({ code: this.code, signal: this.signal })));
+    this.done = new Promise((resolve) => channel.once('channel-close', () => resolve({ code: this.code, signal: this.signal })));
   }
 
   /** Resolves when the channel closed, with the exit status or signal the server reported. */
@@ -396,8 +407,9 @@ export async function connect(o: ConnectOptions): Promise<Client> {
   const transport = { ...o.transport, ...(hostKeyAlgorithms ? { algorithms: { ...o.transport?.algorithms, hostKey: hostKeyAlgorithms } } : {}) };
   const coreCredentials: Credential[] = credentials.map((c) => c as Credential);
   const engine = new ClientEngine({ transport, auth: { user: o.username, credentials: coreCredentials } });
-  const socket: Socket = await new Promise((resolve, reject) => {
-    const s = netConnect({ host: o.host, port });
+  const reader = new SocketReader();
+  const socket: Socket = o.sock ? streamAsSocket(o.sock) : await new Promise((resolve, reject) => {
+    const s = netConnect({ host: o.host, port, onread: reader.onread });
     const onAbort = () => s.destroy(new SshError('ERR_STATE', 'connect aborted'));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     s.once('error', (e) => {
@@ -429,7 +441,9 @@ export async function connect(o: ConnectOptions): Promise<Client> {
       driver.pump();
     };
     const driver = new SocketDriver<ClientEngineEvent>(socket, engine, {
+      ...(o.sock ? {} : { reader }),
       onEvent: (ev) => {
+        o.onEvent?.(ev);
         switch (ev.type) {
           case 'hostKey':
             Promise.resolve()
@@ -478,6 +492,13 @@ export async function connect(o: ConnectOptions): Promise<Client> {
     }, o.readyTimeoutMs ?? 20_000);
     timer.unref();
   });
+}
+
+/** The driver wants a socket; a plain Duplex (a channel, a child's stdio) lacks only setNoDelay. */
+function streamAsSocket(d: Duplex): Socket {
+  const s = d as Duplex & { setNoDelay?: unknown };
+  if (typeof s.setNoDelay !== 'function') s.setNoDelay = () => d;
+  return d as Socket;
 }
 
 /** Reads a private key file (convenience for `connect({ privateKey: readKey(path) })`). */

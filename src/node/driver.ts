@@ -3,19 +3,58 @@
  * transmit bytes out (corked, so a burst of packets becomes one write), dispatches events, and
  * keeps one timer armed at the engine's next deadline. This is the only place with I/O.
  */
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 
 export interface SansIoEngine<E> {
   receive(data: Uint8Array): void;
   receiveEnd(): void;
   pollTransmit(): Uint8Array | undefined;
+  /** Optional fast form of pollTransmit: hands every piece ready now to `write`; returns whether there were any. */
+  transmitTo?(write: (piece: Uint8Array) => void): boolean;
   pollEvent(): E | undefined;
   pollTimeout(): number | undefined;
   handleTimeout(now: number): void;
   readonly closed: boolean;
 }
 
+/** Bytes per socket read on the SocketReader path: eight 32 KiB packets, a quarter of the peer's window. */
+const READ_BUFFER_SIZE = 256 * 1024;
+
+/**
+ * Reads a socket into one buffer reused for every read (net.connect's `onread` option), instead
+ * of a new Buffer and a 'data' event per read: no allocation, no stream machinery, four times
+ * fewer reads. Pass `reader.onread` to net.connect and the reader to the driver. The engine must
+ * not keep the bytes it is given (the transport copies what it buffers).
+ */
+export class SocketReader {
+  readonly onread: OnReadOpts = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_SIZE),
+    callback: (n: number, buf: Uint8Array): boolean => {
+      this.deliver(buf.subarray(0, n));
+      return true; // false would pause the socket; the SSH window is the flow control
+    },
+  };
+  private sink: ((data: Uint8Array) => void) | undefined;
+  /** Bytes that arrived before a driver was attached (e.g. the server's version line), copied. */
+  private early: Uint8Array[] = [];
+
+  private deliver(data: Uint8Array): void {
+    if (this.sink) this.sink(data);
+    else this.early.push(new Uint8Array(data));
+  }
+
+  /** @internal called by the driver */
+  attach(sink: (data: Uint8Array) => void): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = [];
+    for (const b of early) sink(b);
+  }
+}
+
 export interface DriverOptions<E> {
+  /** The socket was opened with `onread: reader.onread`: bytes come from the reader, not 'data' events. */
+  reader?: SocketReader;
   /** Called for every engine event, in order. It may call into the engine. */
   onEvent(event: E): void;
   /** Called once when the socket is gone (after the engine closed, or the socket failed). */
@@ -39,10 +78,12 @@ export class SocketDriver<E> {
   ) {
     this.now = options.now ?? Date.now;
     socket.setNoDelay(true); // without it a handshake on loopback waits on delayed ACKs
-    socket.on('data', (chunk: Buffer) => {
+    const receive = (chunk: Uint8Array): void => {
       engine.receive(chunk);
       this.pump();
-    });
+    };
+    if (options.reader) options.reader.attach(receive);
+    else socket.on('data', receive);
     socket.on('end', () => {
       engine.receiveEnd();
       this.pump();
@@ -97,16 +138,34 @@ export class SocketDriver<E> {
     this.armTimer();
   }
 
+  /** Writes what the engine has, corked: a burst of packets (and their pieces) becomes one writev. */
   private flush(): void {
-    let b = this.engine.pollTransmit();
+    const e = this.engine;
+    if (e.transmitTo) {
+      if (this.socket.destroyed || this.ended) return;
+      this.corked = false;
+      e.transmitTo(this.writePiece);
+      if (this.corked) this.socket.uncork();
+      return;
+    }
+    let b = e.pollTransmit();
     if (b === undefined || this.socket.destroyed || this.ended) return;
     this.socket.cork();
     while (b !== undefined) {
       this.socket.write(b);
-      b = this.engine.pollTransmit();
+      b = e.pollTransmit();
     }
     this.socket.uncork();
   }
+
+  private corked = false;
+  private readonly writePiece = (piece: Uint8Array): void => {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+    }
+    this.socket.write(piece);
+  };
 
   private armTimer(): void {
     const at = this.engine.pollTimeout();

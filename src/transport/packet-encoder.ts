@@ -4,7 +4,8 @@
  * Padding is at least 4 bytes and aligns the packet to the cipher block size (at least 8);
  * with EtM MACs and AEAD ciphers packet_length is outside the alignment (OpenSSH PROTOCOL §1.5).
  */
-import type { PacketSealer } from '../algorithms/types.js';
+import type { PacketSealer, WireSink } from '../algorithms/types.js';
+import { concatBytes } from '../wire/writer.js';
 import type { Compressor } from './compression.js';
 
 const POOL_SIZE = 4096;
@@ -18,6 +19,8 @@ export class PacketEncoder {
   private compressor: Compressor | undefined;
   private pool: Uint8Array = new Uint8Array(0);
   private poolPos = 0;
+  /** Where packets are assembled (grown to the largest so far); sealers read it and keep no reference. */
+  private scratch: Uint8Array = new Uint8Array(0);
 
   constructor(
     initial: PacketSealer,
@@ -43,28 +46,41 @@ export class PacketEncoder {
     this.packetsSinceKex = 0;
   }
 
-  /** Builds, protects and returns the wire bytes of one packet. */
-  encode(payload: Uint8Array): Uint8Array {
-    const body = this.compressor ? this.compressor.compress(payload) : payload;
+  /**
+   * Builds one packet whose payload is `payload || tail` and hands its protected wire bytes to
+   * `out` (in pieces; see PacketSealer.sealTo). The packet is assembled in a scratch buffer kept
+   * across packets: the payload bytes are copied exactly once before the cipher reads them, so a
+   * layer above can pass channel data by reference in `tail` instead of building a payload.
+   */
+  encodeTo(payload: Uint8Array, tail: Uint8Array | undefined, out: WireSink): void {
+    let head = payload;
+    let rest = tail;
+    if (this.compressor) {
+      head = this.compressor.compress(rest === undefined ? payload : concatBytes(payload, rest));
+      rest = undefined;
+    }
+    const bodyLength = head.length + (rest === undefined ? 0 : rest.length);
     const s = this.sealer;
     const block = Math.max(8, s.blockSize);
-    const aligned = (s.lengthExcluded ? 0 : 4) + 1 + body.length;
+    const aligned = (s.lengthExcluded ? 0 : 4) + 1 + bodyLength;
     let padding = block - (aligned % block);
     if (padding < 4) padding += block;
-    const packetLength = 1 + body.length + padding;
-    const packet = new Uint8Array(4 + packetLength);
+    const packetLength = 1 + bodyLength + padding;
+    const total = 4 + packetLength;
+    if (this.scratch.length < total) this.scratch = new Uint8Array(Math.max(total, this.scratch.length * 2));
+    const packet = this.scratch.subarray(0, total);
     packet[0] = packetLength >>> 24;
     packet[1] = (packetLength >>> 16) & 0xff;
     packet[2] = (packetLength >>> 8) & 0xff;
     packet[3] = packetLength & 0xff;
     packet[4] = padding;
-    packet.set(body, 5);
-    this.fillPadding(packet, 5 + body.length, padding);
-    const wire = s.seal(this.seq, packet);
+    packet.set(head, 5);
+    if (rest !== undefined) packet.set(rest, 5 + head.length);
+    this.fillPadding(packet, 5 + bodyLength, padding);
+    const n = s.sealTo(this.seq, packet, out);
     this.seq = (this.seq + 1) >>> 0;
     this.packetsSinceKex++;
-    this.bytesSinceKex += wire.length;
-    return wire;
+    this.bytesSinceKex += n;
   }
 
   private fillPadding(dst: Uint8Array, at: number, n: number): void {

@@ -8,7 +8,7 @@ import * as registry from '../algorithms/registry.js';
 import { DisconnectReason, PeerDisconnectError, SshError, protocolError, type DisconnectReasonCode } from '../errors.js';
 import { MSG } from '../messages/numbers.js';
 import { Debug, Disconnect, ExtInfo, NewKeys, ServiceAccept, ServiceRequest, Unimplemented } from '../messages/transport.js';
-import { encodeUtf8 } from '../wire/writer.js';
+import { concatBytes, encodeUtf8 } from '../wire/writer.js';
 import {
   clampPacketLength,
   DEFAULTS,
@@ -23,6 +23,7 @@ import type { NegotiatedAlgorithms } from './negotiate.js';
 import { PacketDecoder } from './packet-decoder.js';
 import { PacketEncoder } from './packet-encoder.js';
 import { formatVersionLine, VersionReader, type PeerVersion } from './version.js';
+import { WireQueue } from './wire-queue.js';
 
 /** OpenSSH rekeys before a sequence number can wrap (MAX_PACKETS, 2^31). */
 const REKEY_PACKETS = 2 ** 31;
@@ -60,8 +61,10 @@ export class Transport {
   private peer: PeerVersion | undefined;
   private readonly encoder: PacketEncoder;
   private readonly decoder: PacketDecoder;
-  private readonly out: Uint8Array[] = [];
-  private readonly events: TransportEvent[] = [];
+  private readonly out = new WireQueue();
+  /** Events for pollEvent; `eventHead` is the next one (the array is reset when drained). */
+  private events: TransportEvent[] = [];
+  private eventHead = 0;
   /** Payloads from upper layers held back while a key exchange runs (RFC 4253 §7.1). */
   private readonly queued: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -89,7 +92,7 @@ export class Transport {
     this.encoder = new PacketEncoder(registry.plainSealer(), this.config.random);
     this.decoder = new PacketDecoder(registry.plainOpener(), this.config.maxPacketLength);
     this.startedAt = this.lastKexAt = this.config.now();
-    this.out.push(encodeUtf8(`${this.config.versionLine}\r\n`));
+    this.emit(encodeUtf8(`${this.config.versionLine}\r\n`));
     // Our KEXINIT goes out at once, without waiting for the peer's version line (saves a round trip).
     this.startKex();
   }
@@ -160,17 +163,33 @@ export class Transport {
     this.close(new SshError('ERR_CONNECTION_LOST', 'the connection was closed by the peer without a disconnect message'));
   }
 
+  /** The next packet's wire bytes (or the version line), or undefined. */
   pollTransmit(): Uint8Array | undefined {
-    return this.out.shift();
+    return this.out.poll();
+  }
+
+  /**
+   * Hands all wire bytes ready now to `write`, in order and in pieces (a packet's length,
+   * ciphertext and tag may come separately), so a socket can send them with one writev and
+   * nothing is concatenated. Returns whether there were any. The pieces are the caller's.
+   */
+  transmitTo(write: (piece: Uint8Array) => void): boolean {
+    return this.out.drainTo(write);
   }
 
   /** True when pollTransmit has bytes. */
   get hasTransmit(): boolean {
-    return this.out.length > 0;
+    return !this.out.isEmpty;
   }
 
   pollEvent(): TransportEvent | undefined {
-    return this.events.shift();
+    if (this.eventHead === this.events.length) return undefined;
+    const e = this.events[this.eventHead]!;
+    if (++this.eventHead === this.events.length) {
+      this.events = [];
+      this.eventHead = 0;
+    }
+    return e;
   }
 
   /** Absolute time (ms, on the injected clock) at which handleTimeout must run, if any. */
@@ -232,18 +251,23 @@ export class Transport {
     }
   }
 
-  /** Sends a payload from an upper layer (message number 50 and above). Queued during a key exchange, including the first. */
-  send(payload: Uint8Array): void {
+  /**
+   * Sends a payload from an upper layer (message number 50 and above). Queued during a key
+   * exchange, including the first. With `tail`, the payload is `payload || tail`: channel data
+   * goes by reference and is copied once, into the packet (it is not kept after this call).
+   */
+  send(payload: Uint8Array, tail?: Uint8Array): void {
     if (this.closedValue) throw new SshError('ERR_STATE', 'the connection is closed');
     if (this.kex && !this.kex.sentNewKeys) {
-      if (this.queuedBytes + payload.length > this.config.maxQueuedBytes) {
+      const whole = tail === undefined ? payload : concatBytes(payload, tail);
+      if (this.queuedBytes + whole.length > this.config.maxQueuedBytes) {
         throw new SshError('ERR_LIMIT', `more than ${this.config.maxQueuedBytes} bytes queued during key exchange`);
       }
-      this.queued.push(payload);
-      this.queuedBytes += payload.length;
+      this.queued.push(whole);
+      this.queuedBytes += whole.length;
       return;
     }
-    this.write(payload);
+    this.write(payload, tail);
   }
 
   /** Client: asks for a service (RFC 4253 §10); a 'service' event follows when the server accepts. */
@@ -303,8 +327,19 @@ export class Transport {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private write(payload: Uint8Array): void {
-    this.out.push(this.encoder.encode(payload));
+  /** Queues raw bytes (a text line) for the wire. */
+  private emit(bytes: Uint8Array): void {
+    this.out.push(bytes);
+    this.out.endPacket();
+  }
+
+  private emitPacket(payload: Uint8Array, tail: Uint8Array | undefined): void {
+    this.encoder.encodeTo(payload, tail, this.out);
+    this.out.endPacket();
+  }
+
+  private write(payload: Uint8Array, tail?: Uint8Array): void {
+    this.emitPacket(payload, tail);
     if (payload[0] === MSG.USERAUTH_SUCCESS && this.role === 'server') this.onAuthenticated();
     this.checkRekeyLimits();
   }
@@ -312,7 +347,7 @@ export class Transport {
   /** Transport messages bypass the key-exchange queue (RFC 4253 §7.1 allows 1-49 during an exchange). */
   private sendTransport(payload: Uint8Array): void {
     if (this.closedValue) return; // RFC 4253 §11.1: nothing after DISCONNECT
-    this.out.push(this.encoder.encode(payload));
+    this.emitPacket(payload, undefined);
   }
 
   private checkRekeyLimits(): void {
@@ -606,7 +641,7 @@ export class Transport {
 
   private sendDisconnect(reason: number, description: string): void {
     try {
-      this.out.push(this.encoder.encode(Disconnect.encode({ reasonCode: reason, description, languageTag: '' })));
+      this.emitPacket(Disconnect.encode({ reasonCode: reason, description, languageTag: '' }), undefined);
     } catch {
       // Nothing more can be said to the peer; the connection closes anyway.
     }
@@ -622,7 +657,7 @@ export class Transport {
             cause: e,
           });
     // A peer that failed the version exchange may not speak SSH-2 packets: tell it in text, as OpenSSH does.
-    if (err.code === 'ERR_VERSION') this.out.push(encodeUtf8(`Invalid SSH identification string.\r\n`));
+    if (err.code === 'ERR_VERSION') this.emit(encodeUtf8(`Invalid SSH identification string.\r\n`));
     else if (err.disconnectReason !== undefined) this.sendDisconnect(err.disconnectReason, err.message);
     this.close(err);
   }
