@@ -8,6 +8,8 @@ export type LogLevel = 'QUIET' | 'FATAL' | 'ERROR' | 'INFO' | 'VERBOSE' | 'DEBUG
 
 const LOG_LEVELS: readonly (readonly [string, LogLevel])[] = [
   ['QUIET', 'QUIET'],
+  // Debian's OpenSSH names the quiet level SILENT (ssh -G -q prints "loglevel SILENT"); accept both.
+  ['SILENT', 'QUIET'],
   ['FATAL', 'FATAL'],
   ['ERROR', 'ERROR'],
   ['INFO', 'INFO'],
