@@ -2,8 +2,9 @@
  * An SSH channel as a Node Duplex stream. Backpressure is the SSH window both ways:
  * - reading: our window is refilled (connection.consume) only for bytes the consumer has taken
  *   out of the stream's buffer, so a reader that stops reading stops the peer at the window;
- * - writing: write() calls back only while the data queued for the peer (beyond its window) is
- *   under a threshold, so pipeline(file, channel) neither blocks forever nor buffers without bound.
+ * - writing: write() calls back once the chunk was packed into packets (the peer's window allowed
+ *   it), so pipeline(file, channel) neither blocks forever nor buffers without bound, and the
+ *   caller may reuse its buffer after the callback.
  */
 import { Duplex, PassThrough } from 'node:stream';
 
@@ -17,7 +18,6 @@ export interface ChannelOwner {
   flush(): void;
 }
 
-const WRITE_HIGH_WATER = 1024 * 1024;
 
 export class ChannelStream extends Duplex {
   /** Extended data of type 1 (SSH_EXTENDED_DATA_STDERR). */
@@ -79,7 +79,7 @@ export class ChannelStream extends Duplex {
 
   /** The peer's window opened and our queue shrank. */
   onWritable(queued: number): void {
-    if (queued < WRITE_HIGH_WATER) this.releaseWriter();
+    if (queued === 0) this.releaseWriter();
   }
 
   // ---- Duplex implementation ------------------------------------------------------------------
@@ -93,9 +93,12 @@ export class ChannelStream extends Duplex {
       callback(new Error('channel closed'));
       return;
     }
+    // The connection keeps a reference to the chunk until it is packed into packets (no copy),
+    // so the caller may reuse its buffer only once nothing is queued: call back then. Writes
+    // beyond the peer's window wait in Node's own buffer meanwhile (highWaterMark).
     const queued = this.owner.write(this.id, chunk);
     this.owner.flush();
-    if (queued < WRITE_HIGH_WATER) callback();
+    if (queued === 0) callback();
     else this.pendingWrite = () => callback();
   }
 

@@ -78,6 +78,21 @@ test('exec against OpenSSH sshd: exit codes 0..255, signals, stdout/stderr, stdi
       assert.equal(r.stdout.toString().split(' ')[0], createHash('sha256').update(data).digest('hex'));
       assert.equal(r.code, 0);
     });
+    await t.test('a writer that reuses one buffer after each callback sends exactly what it wrote', async () => {
+      const proc = await c.spawn('sha256sum');
+      const out: Buffer[] = [];
+      proc.stdout.on('data', (b: Buffer) => out.push(b));
+      const buf = Buffer.alloc(64 * 1024);
+      const expected = createHash('sha256');
+      for (let i = 0; i < 160; i++) {
+        buf.fill(i & 0xff); // overwritten as soon as write() calls back, as an fs.read loop does
+        expected.update(buf);
+        await new Promise<void>((resolve, reject) => proc.stdin.write(buf, (e) => (e ? reject(e) : resolve())));
+      }
+      proc.stdin.end();
+      await proc.wait();
+      assert.equal(Buffer.concat(out).toString().split(' ')[0], expected.digest('hex'));
+    });
     await t.test('env is passed where sshd accepts it (AcceptEnv HUSH_*)', async () => {
       const r = await c.exec('echo "[$HUSH_ONE][$OTHER_VAR]"', { env: { HUSH_ONE: 'yes', OTHER_VAR: 'no' } });
       assert.equal(r.stdout.toString(), '[yes][]\n');
