@@ -105,7 +105,10 @@ export class RemoteProcess {
     this.done = new Promise((resolve) => channel.once('channel-close', () => resolve({ code: this.code, signal: this.signal })));
   }
 
-  /** Resolves when the channel closed, with the exit status or signal the server reported. */
+  /**
+   * Resolves when the channel closed, with the exit status or signal the server reported (like a
+   * child process's 'exit': output not yet read stays readable on stdout/stderr).
+   */
   wait(): Promise<{ code: number | null; signal: string | null }> {
     return this.done;
   }
@@ -321,7 +324,9 @@ export class Client {
     if (options.stdin !== undefined) proc.stdin.end(options.stdin);
     else proc.stdin.end();
     try {
-      const { code, signal } = await proc.wait();
+      // The channel may close before buffered output was emitted: wait for both streams to end too.
+      const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => (s as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded ? r() : s.once('end', () => r()));
+      const [{ code, signal }] = await Promise.all([proc.wait(), ended(proc.stdout), ended(proc.stderr)]);
       return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), code, signal };
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
