@@ -57,6 +57,8 @@ export interface DriverOptions<E> {
   reader?: SocketReader;
   /** Called for every engine event, in order. It may call into the engine. */
   onEvent(event: E): void;
+  /** An exception thrown by onEvent: the connection is dropped (default: only that). */
+  onHandlerError?(error: unknown): void;
   /** Called once when the socket is gone (after the engine closed, or the socket failed). */
   onSocketClose?(error: Error | undefined): void;
   /** The clock the engine was given (default Date.now). */
@@ -107,6 +109,13 @@ export class SocketDriver<E> {
   private socketError: Error | undefined;
 
   /** Runs the engine until it has nothing to say. Safe to call from event handlers (re-entrancy is folded). */
+  private handlerFailed(e: unknown): void {
+    this.options.onHandlerError?.(e);
+    this.clearTimer();
+    this.ended = true;
+    this.socket.destroy(e instanceof Error ? e : new Error(String(e)));
+  }
+
   pump(): void {
     if (this.pumping) {
       this.again = true;
@@ -118,7 +127,13 @@ export class SocketDriver<E> {
         this.again = false;
         this.flush();
         for (let ev = this.engine.pollEvent(); ev !== undefined; ev = this.engine.pollEvent()) {
-          this.options.onEvent(ev);
+          try {
+            this.options.onEvent(ev);
+          } catch (e) {
+            // A handler's bug ends this connection only, never the process.
+            this.handlerFailed(e);
+            return;
+          }
           this.flush();
         }
       } while (this.again);
