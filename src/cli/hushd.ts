@@ -149,24 +149,29 @@ async function main(): Promise<void> {
   }
   const verbose = o.debug > 0 || cfg.global.logLevel.startsWith('DEBUG') || cfg.global.logLevel === 'VERBOSE';
   const info = (m: string) => !o.quiet && log(m);
-  const server = createServer(serverOptions(cfg, hostKeys, { info, debug: (m) => verbose && log(m) }));
-  for (const k of hostKeys) info(`Host key: ${k.keyType} ${fingerprintSha256(k.publicKey)}`);
   const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
   const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
-  server.on('connection', (c) => verbose && log(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
-  // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
-  server.on('authenticated', (e) =>
-    info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
-  );
-  server.on('auth-failure', (e) => e.method !== 'none' && info(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
-  server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
+  const build = (config: SshdConfig, keys: PrivateKey[]) => {
+    const server = createServer(serverOptions(config, keys, { info, debug: (m) => verbose && log(m) }));
+    server.on('connection', (c) => verbose && log(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
+    // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
+    server.on('authenticated', (e) =>
+      info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
+    );
+    server.on('auth-failure', (e) => e.method !== 'none' && info(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
+    server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
+    return server;
+  };
+  let current = build(cfg, hostKeys);
+  const retired: Array<ReturnType<typeof build>> = [];
+  for (const k of hostKeys) info(`Host key: ${k.keyType} ${fingerprintSha256(k.publicKey)}`);
 
-  // One listener per ListenAddress x Port; connections are handed to the server.
+  // One listener per ListenAddress x Port; each connection goes to the current server.
   const listeners = await Promise.all(
     cfg.global.listenAddresses.map(
       (a) =>
         new Promise<ReturnType<typeof createNetServer>>((resolve, reject) => {
-          const l = createNetServer((socket) => server.accept(socket));
+          const l = createNetServer({ noDelay: true }, (socket) => current.accept(socket));
           l.once('error', (e: NodeJS.ErrnoException) =>
             reject(new Error(e.code === 'EADDRINUSE' ? `Bind to port ${a.port} on ${a.host} failed: Address already in use.` : `${a.host} port ${a.port}: ${e.message}`)),
           );
@@ -179,10 +184,25 @@ async function main(): Promise<void> {
   );
   const first = cfg.global.listenAddresses[0];
   if (first && !o.configFile) info(`Connect with: ssh -p ${first.port} ${first.host === '127.0.0.1' ? 'localhost' : first.host}`);
+
+  // SIGHUP: re-read the configuration and host keys; new connections get them, existing ones
+  // carry on with what they had. (Listen addresses and ports stay as they were: changing them
+  // needs a restart.) A broken file is reported and the running configuration kept.
+  process.on('SIGHUP', () => {
+    try {
+      const next = loadConfig(o);
+      const keys = loadHostKeys(o, next);
+      retired.push(current);
+      current = build(next, keys);
+      info('Received SIGHUP; configuration reloaded.');
+    } catch (e) {
+      log(`hushd: reload failed, keeping the running configuration: ${(e as Error).message}`);
+    }
+  });
   const stop = () => {
     info('Received signal; terminating.');
     for (const l of listeners) l.close();
-    void server.close().then(() => process.exit(0));
+    void Promise.all([current, ...retired].map((s) => s.close())).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -122,3 +122,37 @@ test('hushd errors: bad config line, unreadable host key, port in use — one li
   const alice = run(['-T', '-f', good, '-C', 'user=alice,addr=127.0.0.1', '-h', join(tmp.path, 's', 'ssh_host_ed25519_key')]);
   assert.match(alice.stdout, /^maxauthtries 1$/m);
 });
+
+test('SIGHUP reloads the configuration: new connections get it, a running session carries on, a broken file is refused', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const tmp = await makeTempDir(t);
+  const id = await sshKeygen(tmp.path, 'ed25519');
+  const ak = join(tmp.path, 'authorized_keys');
+  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
+  const hk = await sshKeygen(tmp.path, 'ed25519', 'host_key');
+  const port = await freePort();
+  const conf = join(tmp.path, 'sshd_config');
+  const write = (extra: string) => writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\n${extra}\n`);
+  write('AllowUsers root');
+  const d = await startHushd(['-f', conf]);
+  try {
+    const ssh = (cmd: string[]) => runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: cmd }), { timeoutMs: 20_000 });
+    const running = ssh(['sleep', '1.5;', 'echo', 'still-here']);
+    await new Promise((r) => setTimeout(r, 600));
+    write('AllowUsers nobody');
+    d.proc.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(d.log(), /configuration reloaded/);
+    const refused = await ssh(['true']);
+    assert.match(refused.stderr, /Permission denied/);
+    const r = await running;
+    assert.equal(r.stdout, 'still-here\n', 'the session that was running carried on');
+    writeFileSync(conf, 'Port banana\n');
+    d.proc.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(d.log(), /reload failed, keeping the running configuration/);
+    assert.equal(d.proc.exitCode, null, 'still running');
+  } finally {
+    await d.stop();
+  }
+});
