@@ -11,6 +11,7 @@ import type { SigningKey } from '../algorithms/types.js';
 import type { ConnectionInfo, ServerOptions } from '../node/server.js';
 import { lookupUser, type UserAccount } from '../node/users.js';
 import { authorizedKeysPaths } from '../config/index.js';
+import { checkSystemPassword, passwordHelper, type PasswordCheck } from '../node/system-password.js';
 
 export interface HushdLog {
   info(msg: string): void;
@@ -33,8 +34,8 @@ export function refusal(e: SshdEffectiveConfig, req: ServerAuthRequest, c: Conne
     }
   }
   if (req.method === 'publickey' && !e.pubkeyAuthentication) return 'publickey authentication disabled';
-  if (req.method === 'password') return 'password authentication for system accounts is not supported yet';
-  if (req.method === 'keyboard-interactive') return 'keyboard-interactive authentication for system accounts is not supported yet';
+  if (req.method === 'password' && !e.passwordAuthentication) return 'password authentication disabled';
+  if (req.method === 'keyboard-interactive' && !e.kbdInteractiveAuthentication) return 'keyboard-interactive authentication disabled';
   return undefined;
 }
 
@@ -59,7 +60,14 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     }
     return undefined;
   };
-  const methods = ['publickey'];
+  // Offered methods as sshd: publickey, then password and keyboard-interactive when enabled and a
+  // way to check system passwords exists (pam_unix's unix_chkpwd; see src/node/system-password.ts).
+  const canCheck = passwordHelper() !== undefined;
+  const methods = [
+    ...(g.pubkeyAuthentication ? ['publickey'] : []),
+    ...(g.passwordAuthentication && canCheck ? ['password'] : []),
+    ...(g.kbdInteractiveAuthentication && canCheck ? ['keyboard-interactive'] : []),
+  ];
   const banner = g.banner ? readBanner(g.banner, log) : undefined;
   return {
     hostKeys,
@@ -74,12 +82,20 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     maxSessions: g.maxSessions,
     maxStartups: g.maxStartups.full,
     users: accounts,
-    authPolicy: (req, c) => {
+    authPolicy: async (req, c) => {
       const e = effective(cfg, req.user, c);
       const why = refusal(e, req, c, accounts(req.user));
       if (why) {
         if (req.method !== 'none') log.info(why);
+        // An unknown user's password still costs a real check's time (no user enumeration).
+        if (req.method === 'password' && canCheck) await checkSystemPassword(req.user, req.password);
         return 'reject';
+      }
+      if (req.method === 'password') return passwordDecision(await checkSystemPassword(req.user, req.password), req.user, log);
+      if (req.method === 'keyboard-interactive') {
+        // As sshd with PAM: one hidden "Password: " prompt, answered with the account's password.
+        if (!req.responses) return { prompts: [{ prompt: 'Password: ', echo: false }] };
+        return passwordDecision(await checkSystemPassword(req.user, req.responses[0] ?? ''), req.user, log);
       }
       if (req.method !== 'publickey') return 'reject';
       const entry = findKey(req.user, req.key, c);
@@ -99,6 +115,13 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
       ...(g.forceCommand !== undefined ? { forceCommand: g.forceCommand } : {}),
     },
   };
+}
+
+function passwordDecision(r: PasswordCheck, user: string, log: HushdLog): 'accept' | 'reject' {
+  if (r === 'ok') return 'accept';
+  if (r === 'expired') log.info(`User ${user} account or password has expired`);
+  if (r === 'unavailable') log.info(`password check for ${user} unavailable (unix_chkpwd)`);
+  return 'reject';
 }
 
 function readBanner(path: string, log: HushdLog): string | undefined {

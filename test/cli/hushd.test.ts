@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createSystemUser } from '../auth/system-user.js';
 import { freePort, makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
 
 function startHushd(args: string[]): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<number | null> }> {
@@ -85,7 +86,7 @@ test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does
     try {
       const r = await runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
       assert.equal(r.code === 0, allowed, `${rule}: ${r.stderr}\n${d.log()}`);
-      if (!allowed) assert.match(r.stderr, /Permission denied \(publickey\)/);
+      if (!allowed) assert.match(r.stderr, /Permission denied \(publickey/);
     } finally {
       await d.stop();
     }
@@ -154,5 +155,38 @@ test('SIGHUP reloads the configuration: new connections get it, a running sessio
     assert.equal(d.proc.exitCode, null, 'still running');
   } finally {
     await d.stop();
+  }
+});
+
+test('password and keyboard-interactive logins for system accounts (pam_unix\'s unix_chkpwd); wrong passwords and unknown users refused', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const user = await createSystemUser(t);
+  if (!user) return;
+  const tmp = await makeTempDir(t);
+  const hk = await sshKeygen(tmp.path, 'ed25519', 'host_key');
+  const port = await freePort();
+  const conf = join(tmp.path, 'sshd_config');
+  writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nPasswordAuthentication yes\nKbdInteractiveAuthentication yes\n`);
+  const d = await startHushd(['-f', conf]);
+  try {
+    const login = async (name: string, password: string, method: string) => {
+      const askpass = join(tmp.path, `askpass-${method}.sh`);
+      writeFileSync(askpass, `#!/bin/sh\necho '${password}'\n`, { mode: 0o700 });
+      const c = opensshClientArgs({ dir: tmp.path, port, user: name, command: ['id', '-un'], configLines: ['BatchMode no', `PreferredAuthentications ${method}`, 'NumberOfPasswordPrompts 1', 'PubkeyAuthentication no', 'PasswordAuthentication yes', 'KbdInteractiveAuthentication yes'] });
+      return runClient(c.cmd, c.args, { timeoutMs: 30_000, env: { ...c.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' } });
+    };
+    for (const method of ['password', 'keyboard-interactive']) {
+      const ok = await login(user.name, user.password, method);
+      assert.equal(ok.stdout, `${user.name}\n`, `${method}: ${ok.stderr}\n${d.log()}`);
+      const wrong = await login(user.name, 'not-the-password', method);
+      assert.match(wrong.stderr, /Permission denied/, method);
+    }
+    const ghost = await login('no-such-user-hush', 'whatever', 'password');
+    assert.match(ghost.stderr, /Permission denied/);
+    assert.match(d.log(), new RegExp(`Accepted password for ${user.name} from 127\\.0\\.0\\.1`));
+    assert.match(d.log(), /Invalid user no-such-user-hush/);
+  } finally {
+    await d.stop();
+    await user.remove();
   }
 });
