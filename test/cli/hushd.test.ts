@@ -1,8 +1,8 @@
 /** hushd as a person runs it, with OpenSSH's ssh as the client. */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createSystemUser } from '../auth/system-user.js';
@@ -188,5 +188,72 @@ test('password and keyboard-interactive logins for system accounts (pam_unix\'s 
   } finally {
     await d.stop();
     await user.remove();
+  }
+});
+
+test('hushd driven by OpenSSH ssh -t in tmux: an interactive shell, vi and top draw and exit', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const tmux = spawnSync('tmux', ['-V']);
+  if (tmux.status !== 0) {
+    if (process.env.CI) throw new Error('tmux is missing (Debian package tmux)');
+    t.skip('tmux is not installed');
+    return;
+  }
+  const tmp = await makeTempDir(t);
+  const id = await sshKeygen(tmp.path, 'ed25519');
+  const ak = join(tmp.path, 'authorized_keys');
+  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
+  const port = await freePort();
+  const d = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
+  const session = `hushd-${process.pid}-${port}`;
+  const sock = join(tmp.path, 'tmux.sock');
+  const tm = (...args: string[]) => execFileSync('tmux', ['-S', sock, ...args], { encoding: 'utf8' });
+  const screen = () => tm('capture-pane', '-p', '-t', session);
+  const until = async (re: RegExp, what: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (re.test(screen())) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`${what}: ${re} not on screen:\n${screen()}\n${d.log()}`);
+  };
+  const prompts = () => (screen().match(/^hushd-shell\$/gm) ?? []).length;
+  /** Waits for one more prompt line than there were: the program before it has exited. */
+  const nextPrompt = async (before: number, what: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (prompts() > before) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`${what}: no new prompt:\n${screen()}`);
+  };
+  try {
+    const ssh = `ssh -t -p ${port} -i ${id.privatePath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes root@127.0.0.1`;
+    tm('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `env TERM=xterm ${ssh}`);
+    tm('send-keys', '-t', session, 'export PS1="hushd-shell$ "', 'Enter');
+    await until(/hushd-shell\$ /, 'shell prompt');
+    tm('send-keys', '-t', session, 'stty size', 'Enter');
+    await until(/^30 100$/m, 'stty size');
+    // vi draws its screen (tildes on empty lines), takes text, and quits.
+    let before = prompts();
+    tm('send-keys', '-t', session, `vi ${join(tmp.path, 'note.txt')}`, 'Enter');
+    await until(/^~\s*$/m, 'vi screen');
+    tm('send-keys', '-t', session, 'ihello from vi', 'Escape', ':wq', 'Enter');
+    await nextPrompt(before, 'vi exit');
+    // Only the shell evaluates $((40+2)): the marker shows once vi has really exited.
+    tm('send-keys', '-t', session, 'echo vi-$((40+2))', 'Enter');
+    await until(/^vi-42$/m, 'back from vi');
+    assert.equal(readFileSync(join(tmp.path, 'note.txt'), 'utf8'), 'hello from vi\n');
+    // top draws its header and quits on q.
+    tm('send-keys', '-t', session, 'top', 'Enter');
+    await until(/load average/, 'top screen');
+    tm('send-keys', '-t', session, 'q');
+    // top's frame scrolls earlier prompts away: wait for the last line on screen to be a prompt.
+    for (let i = 0; i < 100 && !/^hushd-shell\$\s*$/.test(screen().trimEnd().split('\n').pop() ?? ''); i++) await new Promise((r) => setTimeout(r, 100));
+    tm('send-keys', '-t', session, 'echo top-$((40+2))', 'Enter');
+    await until(/^top-42$/m, 'back from top');
+    tm('send-keys', '-t', session, 'exit', 'Enter');
+    await until(/Connection to 127\.0\.0\.1 closed|\[exited\]|^$/m, 'logout');
+  } finally {
+    spawnSync('tmux', ['-S', sock, 'kill-server']);
+    await d.stop();
   }
 });
