@@ -80,6 +80,8 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     auth: { methods, maxAuthTries: g.maxAuthTries, ...(banner !== undefined ? { banner } : {}) },
     loginGraceTimeMs: g.loginGraceTime * 1000,
     maxSessions: g.maxSessions,
+    clientAliveIntervalMs: g.clientAliveInterval * 1000,
+    clientAliveCountMax: g.clientAliveCountMax,
     maxStartups: g.maxStartups.full,
     users: accounts,
     authPolicy: async (req, c) => {

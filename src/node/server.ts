@@ -70,6 +70,13 @@ export interface ServerOptions {
   sessions?: SessionHandlerOptions | ((session: SessionChannel) => void);
   /** sshd's MaxSessions: open session channels per connection (default 10). */
   maxSessions?: number;
+  /**
+   * sshd's ClientAliveInterval / ClientAliveCountMax: after this many ms without hearing from an
+   * authenticated client, send keepalive@openssh.com (want-reply); after countMax unanswered in a
+   * row, disconnect. 0 (default) disables.
+   */
+  clientAliveIntervalMs?: number;
+  clientAliveCountMax?: number;
   /** Connections at once; more are dropped at accept (default unlimited). */
   maxConnections?: number;
   /** Connections not yet authenticated at once (a fixed sshd MaxStartups; default 100). */
@@ -228,7 +235,15 @@ class ServerConnection {
     return this.engine.authenticated;
   }
 
+  private lastHeard = Date.now();
+  private unanswered = 0;
+  private aliveTimer: NodeJS.Timeout | undefined;
+
   start(): void {
+    this.socket.on('data', () => {
+      this.lastHeard = Date.now();
+      this.unanswered = 0;
+    });
     this.driver = new SocketDriver<ServerEngineEvent>(this.socket, this.engine, {
       onEvent: (ev) => this.guard(() => this.onEvent(ev)),
       onSocketClose: (err) => this.finish(err ? new SshError('ERR_CONNECTION_LOST', err.message, { cause: err }) : undefined),
@@ -407,6 +422,7 @@ class ServerConnection {
       ...(keyType ? { keyType } : {}),
       ...(key ? { fingerprint: fingerprintSha256(key) } : {}),
     });
+    this.startClientAlive();
   }
 
   private openSession(id: number): void {
@@ -435,9 +451,31 @@ class ServerConnection {
     this.handler(session);
   }
 
+  /** ClientAliveInterval: probe a silent client; give up after ClientAliveCountMax (as sshd). */
+  private startClientAlive(): void {
+    const o = this.server.options;
+    const interval = o.clientAliveIntervalMs ?? 0;
+    if (interval <= 0) return;
+    const countMax = o.clientAliveCountMax ?? 3;
+    this.aliveTimer = setInterval(() => {
+      if (this.engine.closed || Date.now() - this.lastHeard < interval) return;
+      if (this.unanswered >= countMax) {
+        const msg = `Timeout, client not responding from user ${this.user ?? '?'} ${this.info.remoteAddress} port ${this.info.remotePort}`;
+        this.engine.transport.abort(new SshError('ERR_TIMEOUT', msg, { reason: DisconnectReason.BY_APPLICATION }));
+        this.driver.pump();
+        return;
+      }
+      this.unanswered++;
+      this.engine.connection.globalRequest('keepalive@openssh.com', true);
+      this.driver.pump();
+    }, Math.min(interval, 1000));
+    this.aliveTimer.unref();
+  }
+
   private finish(error: Error | undefined): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.aliveTimer) clearInterval(this.aliveTimer);
     for (const s of this.sessions.values()) {
       try {
         s.onClose();
