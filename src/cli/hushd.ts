@@ -20,9 +20,10 @@ import { loadSshdConfig } from '../node/config-loader.js';
 import { createServer, type ConnectionInfo } from '../node/server.js';
 import { HUSH_VERSION } from '../version.js';
 import { serverOptions } from './hushd-config.js';
+import { stderrSink, syslogSink } from './hushd-log.js';
 
 const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-h host_key_file]
-             [-o option] [-p port] [--state-dir dir]`;
+             [-o option] [-p port] [--state-dir dir] [--syslog-socket path]`;
 
 /** The configuration without -f: a per-user server on loopback (the project's main job). */
 const DEFAULT_CONFIG = ['ListenAddress 127.0.0.1', 'Port 2222'].join('\n');
@@ -37,6 +38,8 @@ interface Options {
   dump: boolean;
   spec: string | undefined;
   quiet: boolean;
+  stderr: boolean;
+  syslogSocket: string | undefined;
 }
 
 function parse(argv: string[]): Options {
@@ -58,6 +61,7 @@ function parse(argv: string[]): Options {
       '4': { type: 'boolean' },
       '6': { type: 'boolean' },
       'state-dir': { type: 'string' },
+      'syslog-socket': { type: 'string' },
       help: { type: 'boolean' },
       V: { type: 'boolean' },
     },
@@ -88,6 +92,8 @@ function parse(argv: string[]): Options {
     dump: values.T ?? false,
     spec: values.C,
     quiet: values.q ?? false,
+    stderr: (values.e ?? false) || (values.d?.length ?? 0) > 0,
+    syslogSocket: values['syslog-socket'],
   };
 }
 
@@ -148,12 +154,14 @@ async function main(): Promise<void> {
     return;
   }
   const verbose = o.debug > 0 || cfg.global.logLevel.startsWith('DEBUG') || cfg.global.logLevel === 'VERBOSE';
-  const info = (m: string) => !o.quiet && log(m);
+  // Runtime logs go to syslog unless -e/-d (as sshd); startup errors always go to stderr.
+  const sink = o.stderr ? stderrSink() : syslogSink(o.syslogSocket);
+  const info = (m: string) => !o.quiet && sink.line(m);
   const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
   const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
   const build = (config: SshdConfig, keys: PrivateKey[]) => {
-    const server = createServer(serverOptions(config, keys, { info, debug: (m) => verbose && log(m) }));
-    server.on('connection', (c) => verbose && log(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
+    const server = createServer(serverOptions(config, keys, { info, debug: (m) => verbose && sink.line(m) }));
+    server.on('connection', (c) => verbose && sink.line(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
     // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
     server.on('authenticated', (e) =>
       info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
@@ -196,13 +204,16 @@ async function main(): Promise<void> {
       current = build(next, keys);
       info('Received SIGHUP; configuration reloaded.');
     } catch (e) {
-      log(`hushd: reload failed, keeping the running configuration: ${(e as Error).message}`);
+      info(`hushd: reload failed, keeping the running configuration: ${(e as Error).message}`);
     }
   });
   const stop = () => {
     info('Received signal; terminating.');
     for (const l of listeners) l.close();
-    void Promise.all([current, ...retired].map((s) => s.close())).then(() => process.exit(0));
+    void Promise.all([current, ...retired].map((s) => s.close())).then(() => {
+      sink.close();
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -9,7 +9,8 @@ import { createSystemUser } from '../auth/system-user.js';
 import { freePort, makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
 
 function startHushd(args: string[]): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<number | null> }> {
-  const proc = spawn(process.execPath, ['dist/src/cli/hushd.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // -e: logs to stderr (the default is syslog, as sshd).
+  const proc = spawn(process.execPath, ['dist/src/cli/hushd.js', '-e', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
   return new Promise((resolve, reject) => {
@@ -255,5 +256,34 @@ test('hushd driven by OpenSSH ssh -t in tmux: an interactive shell, vi and top d
   } finally {
     spawnSync('tmux', ['-S', sock, 'kill-server']);
     await d.stop();
+  }
+});
+
+test('without -e hushd logs to syslog (AUTH facility, tag hushd[pid]), as sshd does', async (t) => {
+  const py = spawnSync('python3', ['-c', 'print(1)'], { encoding: 'utf8' });
+  if (py.status !== 0) {
+    if (process.env.CI) throw new Error('python3 is needed to listen on a Unix datagram socket');
+    t.skip('python3 missing');
+    return;
+  }
+  const tmp = await makeTempDir(t);
+  const sock = join(tmp.path, 'log.sock');
+  // A syslog stand-in: a Unix datagram socket that prints what it receives (Node has no AF_UNIX datagrams).
+  const listener = spawn('python3', ['-u', '-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(${JSON.stringify(sock)})\nprint("ready",flush=True)\nwhile True:\n  print(s.recv(8192).decode(errors="replace"),flush=True)`]);
+  let got = '';
+  listener.stdout.on('data', (b: Buffer) => (got += b.toString()));
+  for (let i = 0; i < 50 && !got.includes('ready'); i++) await new Promise((r) => setTimeout(r, 100));
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['dist/src/cli/hushd.js', '-p', String(port), '--state-dir', join(tmp.path, 's'), '--syslog-socket', sock], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  try {
+    for (let i = 0; i < 100 && !/Server listening/.test(got); i++) await new Promise((r) => setTimeout(r, 100));
+    // RFC 3164 framing from logger: <PRI> with facility auth (4) and severity info (6) = 38.
+    assert.match(got, new RegExp(`<38>.*hushd\\[${proc.pid}\\]: Server listening on 127\\.0\\.0\\.1 port ${port}\\.`));
+    assert.doesNotMatch(stderr, /Server listening/, 'runtime logs go to syslog, not stderr');
+  } finally {
+    proc.kill('SIGTERM');
+    listener.kill();
   }
 });
