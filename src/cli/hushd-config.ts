@@ -9,6 +9,7 @@ import { isUserAllowed, matchSshdConfig, serverAlgorithmPreferences, type SshdCo
 import { findAuthorizedKey, parseAuthorizedKeys, type AuthorizedKeyOptions } from '../keys/authorized-keys/index.js';
 import type { SigningKey } from '../algorithms/types.js';
 import type { ConnectionInfo, ServerOptions } from '../node/server.js';
+import { sessionHandler } from '../node/session-handler.js';
 import { lookupUser, type UserAccount } from '../node/users.js';
 import { authorizedKeysPaths } from '../config/index.js';
 import { checkSystemPassword, passwordHelper, type PasswordCheck } from '../node/system-password.js';
@@ -109,12 +110,18 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
       return entry ? 'accept' : 'reject';
     },
     keyOptions: (user, key, c) => findKey(user, key, c)?.options,
-    sessions: {
-      acceptEnv: g.acceptEnv,
-      permitTTY: g.permitTty,
-      subsystems: new Map(g.subsystems.map((s) => [s.name, s.command])),
-      setEnv: new Map(g.setEnv.map((e) => [e.name, e.value])),
-      ...(g.forceCommand !== undefined ? { forceCommand: g.forceCommand } : {}),
+    // Session settings may differ per connection (Match User/Address blocks): each session is
+    // handled with the settings in effect for its user and address.
+    sessions: (session) => {
+      const c = session.context;
+      const e = matchSshdConfig(cfg, { user: c.user, address: c.remoteAddress, host: c.remoteAddress, localAddress: c.localAddress, localPort: c.localPort });
+      sessionHandler({
+        acceptEnv: e.acceptEnv,
+        permitTTY: e.permitTty,
+        subsystems: new Map(e.subsystems.map((s) => [s.name, s.command])),
+        setEnv: new Map(e.setEnv.map((v) => [v.name, v.value])),
+        ...(e.forceCommand !== undefined ? { forceCommand: e.forceCommand } : {}),
+      })(session);
     },
   };
 }

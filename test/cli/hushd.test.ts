@@ -287,3 +287,26 @@ test('without -e hushd logs to syslog (AUTH facility, tag hushd[pid]), as sshd d
     listener.kill();
   }
 });
+
+test('Match blocks apply session settings per connection (ForceCommand, SetEnv)', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const tmp = await makeTempDir(t);
+  const id = await sshKeygen(tmp.path, 'ed25519');
+  const ak = join(tmp.path, 'authorized_keys');
+  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
+  const hk = await sshKeygen(tmp.path, 'ed25519', 'host_key');
+  const port = await freePort();
+  const conf = join(tmp.path, 'sshd_config');
+  const run = async (match: string) => {
+    writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\nSetEnv GREETING=global\n${match}\n`);
+    const d = await startHushd(['-f', conf]);
+    try {
+      return await runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: ['echo', '$GREETING'] }), { timeoutMs: 20_000 });
+    } finally {
+      await d.stop();
+    }
+  };
+  assert.equal((await run('Match User root\n  ForceCommand echo forced-for-root')).stdout, 'forced-for-root\n');
+  assert.equal((await run('Match Address 10.0.0.0/8\n  ForceCommand echo not-us')).stdout, 'global\n');
+  assert.equal((await run('Match User root\n  SetEnv GREETING=matched')).stdout, 'matched\n');
+});
