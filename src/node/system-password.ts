@@ -27,6 +27,8 @@ function run(helper: string, args: string[], input?: string): Promise<number> {
     const p = spawn(helper, args, { stdio: ['pipe', 'ignore', 'ignore'] });
     p.on('error', () => resolve(-1));
     p.on('exit', (code) => resolve(code ?? -1));
+    // The helper may exit before reading (chkexpiry, unknown user): EPIPE here is not an error.
+    p.stdin.on('error', () => undefined);
     // unix_chkpwd reads the password up to a NUL byte.
     p.stdin.end(input === undefined ? '' : `${input}\0`);
   });
