@@ -122,7 +122,8 @@ test('interactive PTY session in tmux: stty size follows the window, ~? and ~. w
   const s = await tm.waitFor(/hush-exit=\d+/);
   assert.match(s, /Connection to 127\.0\.0\.1 closed\./);
   assert.match(s, /hush-exit=255/);
-  for (let i = 0; i < 50 && !existsSync(join(f.dir, 'stty-after')); i++) await sleep(100);
+  // The shell creates the file before stty has written into it: wait for the contents.
+  for (let i = 0; i < 50 && !(existsSync(join(f.dir, 'stty-after')) && /speed/.test(readFileSync(join(f.dir, 'stty-after'), 'utf8'))); i++) await sleep(100);
   const flags = sttyFlags(join(f.dir, 'stty-after'));
   for (const flag of ['icanon', 'echo', 'isig', 'opost', 'icrnl']) assert.ok(flags.has(flag), `${flag} restored: ${[...flags].join(' ')}`);
 });
@@ -145,7 +146,8 @@ test('a PTY command: its exit status comes back; a signal to hush restores the t
   const pid = Number(readFileSync(join(f.dir, 'hush.pid'), 'utf8'));
   process.kill(pid, 'SIGTERM');
   await two.waitFor(/hush-exit=255/);
-  for (let i = 0; i < 50 && !existsSync(join(f.dir, 'stty-after')); i++) await sleep(100);
+  // The shell creates the file before stty has written into it: wait for the contents.
+  for (let i = 0; i < 50 && !(existsSync(join(f.dir, 'stty-after')) && /speed/.test(readFileSync(join(f.dir, 'stty-after'), 'utf8'))); i++) await sleep(100);
   const flags = sttyFlags(join(f.dir, 'stty-after'));
   for (const flag of ['icanon', 'echo', 'isig', 'opost']) assert.ok(flags.has(flag), `${flag} restored after SIGTERM: ${[...flags].join(' ')}`);
 });
