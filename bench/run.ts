@@ -18,6 +18,7 @@ import { benchPacketProtection } from './crypto.js';
 import { benchKex } from './kex.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 import { benchServerThroughput, type ServerThroughputResult } from './throughput-server.js';
+import { benchSetup } from './setup.js';
 
 interface Row {
   group: string;
@@ -141,6 +142,21 @@ async function main(): Promise<void> {
     sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2'], [['hush <-> hush', 'ssh2 <-> ssh2']]),
   ];
 
+  // Connection setup: latency and sustained rate, same load generator for all three servers.
+  const setup = await benchSetup({ quick });
+  const setupLines = [
+    `## connection setup: connect + kex + publickey auth + exec true (load generator: hush client; ${quick ? 'quick' : '40 sequential, then 20 concurrent for 5 s'})`,
+    '',
+    '| server | kex | p50 ms | p90 ms | connections/s | conn/s vs sshd | conn/s vs ssh2 |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...setup.map((r) => {
+      const sshd = setup.find((x) => x.server === 'OpenSSH sshd' && x.kex === 'curve25519-sha256');
+      const s2 = setup.find((x) => x.server === 'ssh2 server' && x.kex === 'curve25519-sha256');
+      const vs = (o: typeof sshd) => (o && r.server === 'hush server' ? `${(r.perSecond / o.perSecond).toFixed(2)}x` : '');
+      return `| ${r.server} | ${r.kex} | ${fmt(r.p50Ms)} | ${fmt(r.p90Ms)} | ${fmt(r.perSecond)} | ${vs(sshd)} | ${vs(s2)} |`;
+    }),
+  ];
+
   const header = [
     `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -159,12 +175,13 @@ async function main(): Promise<void> {
     );
   }
   for (const t of tables) lines.push('', ...t.lines);
+  lines.push('', ...setupLines);
   const md = [...header.map((h, i) => (i === 0 ? `# ${h}` : h + '  ')), ...lines].join('\n') + '\n';
   console.log(md);
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const base = quick ? 'quick' : 'latest';
-  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tables.map((t) => t.json) }, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tables.map((t) => t.json), setup }, null, 2) + '\n');
   writeFileSync(join(dir, `${base}.md`), md);
   console.log(`written: bench/results/${base}.json, bench/results/${base}.md`);
 }
