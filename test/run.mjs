@@ -19,5 +19,9 @@ if (files.length === 0) {
   console.error('no test files found under dist/test');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// No test may hang the run: each test has 10 minutes, a file whose tests are done exits even if a
+// handle is left open, and the whole run is stopped after 40 minutes with a message saying so.
+const args = ['--test', '--test-concurrency=2', '--test-timeout=600000', '--test-force-exit', ...files];
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', timeout: 40 * 60_000, killSignal: 'SIGKILL' });
+if (r.error || r.signal) console.error(`test run stopped: ${r.error?.message ?? r.signal}`);
 process.exit(r.status ?? 1);

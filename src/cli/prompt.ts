@@ -4,7 +4,6 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Reads one line from the terminal (or from stdin when there is no terminal). */
 export function readLine(prompt: string, options: { echo?: boolean } = {}): string | undefined {
-  process.stderr.write(prompt);
   let fd: number;
   let opened = false;
   try {
@@ -14,7 +13,10 @@ export function readLine(prompt: string, options: { echo?: boolean } = {}): stri
     fd = 0;
   }
   const raw = opened && options.echo === false;
+  // Echo goes off before the prompt is shown (as readpassphrase(3)): keys typed the moment the
+  // prompt appears must not be echoed.
   if (raw) spawnStty(['-echo']);
+  process.stderr.write(prompt);
   try {
     const buf = Buffer.alloc(1);
     const bytes: number[] = [];
