@@ -2,7 +2,7 @@
 // (Node 20's `node --test` takes no globs, so the file list is built here.)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 function collect(dir) {
   const out = [];
@@ -20,8 +20,30 @@ if (files.length === 0) {
   process.exit(1);
 }
 // No test may hang the run: each test has 10 minutes, a file whose tests are done exits even if a
-// handle is left open, and the whole run is stopped after 40 minutes with a message saying so.
+// handle is left open, and after 30 minutes the whole run (its process group) is stopped, with
+// the processes still running listed so that the culprit can be found.
 const args = ['--test', '--test-concurrency=2', '--test-timeout=600000', '--test-force-exit', ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', timeout: 40 * 60_000, killSignal: 'SIGKILL' });
-if (r.error || r.signal) console.error(`test run stopped: ${r.error?.message ?? r.signal}`);
-process.exit(r.status ?? 1);
+const child = spawn(process.execPath, args, { stdio: 'inherit', detached: true });
+const watchdog = setTimeout(() => {
+  console.error('\ntest run stopped after 30 minutes; processes still running:');
+  spawnSync('ps', ['-eo', 'pid,ppid,pgid,etime,args', '--forest'], { stdio: 'inherit' });
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  process.exit(1);
+}, 30 * 60_000);
+child.on('exit', (code, signal) => {
+  clearTimeout(watchdog);
+  process.exit(code ?? (signal ? 1 : 0));
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  });
+}
