@@ -78,6 +78,9 @@ function signalTree(child: ChildProcess, signal: NodeJS.Signals, extra: readonly
 function reapAllSync(): void {
   for (const c of liveProcesses) signalTree(c, 'SIGKILL');
   liveProcesses.clear();
+  // Anything else this process started and left running (a server's session child, a helper) would
+  // hold the test runner's pipe open and stall the whole run: it goes too.
+  for (const d of descendants(process.pid)) signalPid(d, 'SIGKILL');
   for (const d of liveTempDirs) rmSync(d, { recursive: true, force: true });
   liveTempDirs.clear();
 }
