@@ -28,6 +28,9 @@ const PKCS8_ED25519_PREFIX = Uint8Array.of(
 
 const EC_CURVES = { 'ecdsa-p256': 'P-256', 'ecdsa-p384': 'P-384', 'ecdsa-p521': 'P-521' } as const;
 
+const PKCS8_DER = { type: 'pkcs8', format: 'der' } as const;
+const SPKI_DER = { type: 'spki', format: 'der' } as const;
+
 export class PrivateKey implements SigningKey {
   readonly keyType: PublicKeyType;
   readonly publicKey: Uint8Array;
@@ -51,19 +54,24 @@ export class PrivateKey implements SigningKey {
 
   /** A new random key (synchronous; RSA generation takes a noticeable fraction of a second). */
   static generate(type: KeyGenerationType, bits?: number, options: PrivateKeyOptions = {}): PrivateKey {
+    // The key comes out of the generator as PKCS#8 DER and is imported afresh. Node 20 can deadlock
+    // when a generated KeyObject is exported (JWK) while the garbage collector finalizes the
+    // generator job that shares the key's lock (seen: ~KeyGenJob waiting on the mutex held by
+    // ExportJWKEcKey); a freshly imported key shares its lock with no job.
+    const fresh = (pkcs8: Buffer) => new PrivateKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), options);
     switch (type) {
       case 'ed25519':
-        return new PrivateKey(generateKeyPairSync('ed25519').privateKey, options);
+        return fresh(generateKeyPairSync('ed25519', { privateKeyEncoding: PKCS8_DER, publicKeyEncoding: SPKI_DER }).privateKey);
       case 'ecdsa-p256':
       case 'ecdsa-p384':
       case 'ecdsa-p521':
-        return new PrivateKey(generateKeyPairSync('ec', { namedCurve: EC_CURVES[type] }).privateKey, options);
+        return fresh(generateKeyPairSync('ec', { namedCurve: EC_CURVES[type], privateKeyEncoding: PKCS8_DER, publicKeyEncoding: SPKI_DER }).privateKey);
       case 'rsa': {
         const modulusLength = bits ?? DEFAULT_RSA_BITS;
         if (modulusLength < 2048 || modulusLength > RSA_MAX_BITS || modulusLength % 8 !== 0) {
           throw new SshError('ERR_KEY', `RSA keys are generated with 2048..${RSA_MAX_BITS} bits (a multiple of 8), not ${modulusLength}`);
         }
-        return new PrivateKey(generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537 }).privateKey, options);
+        return fresh(generateKeyPairSync('rsa', { modulusLength, publicExponent: 65537, privateKeyEncoding: PKCS8_DER, publicKeyEncoding: SPKI_DER }).privateKey);
       }
     }
   }

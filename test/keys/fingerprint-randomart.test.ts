@@ -3,7 +3,7 @@
 // and run everywhere; the rest run the real ssh-keygen (requirePeer('openssh-client')).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SshError, WireError } from '../../src/errors.js';
@@ -500,21 +500,27 @@ test('ssh-keygen -l, -lv, -E: generated keys of every type', async (t) => {
   }
 });
 
+// Keys leave the generator as DER and are imported afresh: exporting a generated KeyObject can
+// deadlock Node 20 when the collector finalizes its generator job at that moment (see PrivateKey.generate).
+const SPKI = { type: 'spki', format: 'der' } as const;
+const PKCS8 = { type: 'pkcs8', format: 'der' } as const;
+
 test('ssh-keygen -lv: a few hundred random keys in one file, every hash', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
   const tmp = await makeTempDir(t);
   const keys: { blob: Uint8Array; comment: string }[] = [];
   for (let i = 0; i < 240; i++) {
     const kind = i % 4;
-    const pair =
-      kind === 0 ? generateKeyPairSync('ed25519')
-      : kind === 1 ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-      : kind === 2 ? generateKeyPairSync('ec', { namedCurve: 'secp384r1' })
-      : generateKeyPairSync('ec', { namedCurve: 'secp521r1' });
+    const spki =
+      kind === 0 ? generateKeyPairSync('ed25519', { publicKeyEncoding: SPKI, privateKeyEncoding: PKCS8 }).publicKey
+      : kind === 1 ? generateKeyPairSync('ec', { namedCurve: 'prime256v1', publicKeyEncoding: SPKI, privateKeyEncoding: PKCS8 }).publicKey
+      : kind === 2 ? generateKeyPairSync('ec', { namedCurve: 'secp384r1', publicKeyEncoding: SPKI, privateKeyEncoding: PKCS8 }).publicKey
+      : generateKeyPairSync('ec', { namedCurve: 'secp521r1', publicKeyEncoding: SPKI, privateKeyEncoding: PKCS8 }).publicKey;
+    const pair = { publicKey: createPublicKey({ key: spki, format: 'der', type: 'spki' }) };
     keys.push({ blob: encodePublicKey(pair.publicKey), comment: i % 7 === 0 ? '' : `k${i}-${randomBytes(3).toString('hex')}` });
   }
   for (const bits of [1024, 1025, 1536, 2047]) {
-    const pair = generateKeyPairSync('rsa', { modulusLength: bits });
+    const pair = { publicKey: createPublicKey({ key: generateKeyPairSync('rsa', { modulusLength: bits, publicKeyEncoding: SPKI, privateKeyEncoding: PKCS8 }).publicKey, format: 'der', type: 'spki' }) };
     keys.push({ blob: encodePublicKey(pair.publicKey), comment: `rsa ${bits}` });
   }
   // OpenSSH before 9.4 (b4ac435b, "reset comment=NULL for each key in do_fingerprint()") shows a

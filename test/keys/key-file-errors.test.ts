@@ -223,7 +223,7 @@ test('unsupported key types, ciphers and KDFs fail with ERR_KEY naming them', ()
   assertKeyError(() => parsePrivateKey(crafted(ed.publicKey, mismatched)), /^corrupt key file: ssh-ed25519 private key does not match its public key/);
   // PKCS#8 keys of types SSH does not use here.
   for (const type of ['x25519', 'ed448'] as const) {
-    const pem = generateKeyPairSync(type as 'x25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+    const pem = generateKeyPairSync(type as 'x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
     assertKeyError(() => parsePrivateKey(pem), /unsupported key type/);
   }
   // Public keys.

@@ -2,7 +2,7 @@
 // tampered data, tampered or malformed signatures, the wrong key, or a blob naming another algorithm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { SshError } from '../../src/errors.js';
 import { PrivateKey, type KeyGenerationType } from '../../src/keys/private-key.js';
 import {
@@ -113,10 +113,10 @@ test('a key signs only with its own algorithms; ssh-rsa (SHA-1) only when asked 
   // Wrong inputs to the constructors.
   assert.throws(() => PrivateKey.fromKeyObject(createPublicKey(key('rsa').keyObject)), isKey);
   assert.throws(() => PrivateKey.generate('rsa', 1024), isKey);
-  assert.throws(() => PrivateKey.fromKeyObject(generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey), isKey);
+  assert.throws(() => PrivateKey.fromKeyObject(createPrivateKey(generateKeyPairSync('rsa', { modulusLength: 512, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey)), isKey);
   assert.throws(() => PrivateKey.fromEd25519Seed(new Uint8Array(31)), isKey);
   assert.throws(
-    () => PrivateKey.fromKeyObject(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey),
+    () => PrivateKey.fromKeyObject(createPrivateKey(generateKeyPairSync('ec', { namedCurve: 'secp256k1', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey)),
     (e: unknown) => e instanceof SshError && e.code === 'ERR_UNSUPPORTED',
   );
 });
