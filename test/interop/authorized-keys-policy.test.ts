@@ -10,7 +10,7 @@ import { PrivateKey } from '../../src/keys/private-key.js';
 import { failureDelay, serveAuthentication } from '../../src/node/authenticate.js';
 import { authorizedKeysPolicy, expandAuthorizedKeysPath } from '../../src/node/authorized-keys-policy.js';
 import { listenTransport } from '../../src/node/transport-socket.js';
-import { lookupUser } from '../../src/node/users.js';
+import { lookupUser, userCacheSize } from '../../src/node/users.js';
 import { makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
 
 test('AuthorizedKeysFile tokens %h %u %% and relative paths, as sshd', () => {
@@ -74,4 +74,18 @@ test('ssh logs in through authorized_keys; options of the matching line are carr
   } finally {
     await server.close();
   }
+});
+
+test('account lookups are cached for a moment only, and made-up names cannot grow the cache', () => {
+  const t0 = 1_000_000_000_000;
+  const root = lookupUser('root', t0);
+  assert.equal(root?.uid, 0);
+  // Within the moment the same answer comes back; after it, getent is asked again (same account).
+  assert.equal(lookupUser('root', t0 + 1000), root);
+  const later = lookupUser('root', t0 + 60_000);
+  assert.notEqual(later, root);
+  assert.deepEqual(later, root);
+  for (let i = 0; i < 300; i++) assert.equal(lookupUser(`no-such-user-hush-${i}`, t0), undefined);
+  assert.ok(userCacheSize() <= 256, `cache holds ${userCacheSize()}`);
+  assert.ok(userCacheSize() > 0);
 });
