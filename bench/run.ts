@@ -5,7 +5,8 @@
  *   2. key exchanges per second per method (method only, and full in-memory transport handshakes).
  * Repeats each measurement, quotes the median and shows the spread. Results also go to
  * bench/results/latest.json and bench/results/latest.md. `--quick` uses small sizes (the test
- * suite runs it once to prove the benchmark still works).
+ * suite runs it once to prove the benchmark still works). `--only scale,channels` runs only the
+ * named sections (crypto, kex, throughput, setup, scale, channels) and writes no results file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +20,8 @@ import { benchKex } from './kex.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 import { benchServerThroughput, type ServerThroughputResult } from './throughput-server.js';
 import { benchSetup } from './setup.js';
+import { benchScale, scaleTable } from './scale.js';
+import { benchChannels, channelsTable } from './channels.js';
 
 interface Row {
   group: string;
@@ -105,9 +108,14 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const reps = quick ? 1 : 5;
   const rows: Row[] = [];
+  const onlyArg = process.argv.indexOf('--only');
+  const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : undefined;
+  const want = (section: string) => !only || only.includes(section);
+  const unknown = only?.filter((s) => !['crypto', 'kex', 'throughput', 'setup', 'scale', 'channels'].includes(s));
+  if (unknown?.length) throw new Error(`--only: unknown section(s) ${unknown.join(', ')} (crypto, kex, throughput, setup, scale, channels)`);
 
   const protection = new Map<string, { ours: number[]; raw: number[]; rawName: string }>();
-  for (let i = 0; i < reps; i++) {
+  for (let i = 0; i < (want('crypto') ? reps : 0); i++) {
     for (const r of await benchPacketProtection({ quick })) {
       const e = protection.get(r.name) ?? { ours: [], raw: [], rawName: r.rawName };
       e.ours.push(r.mibPerSec);
@@ -120,12 +128,12 @@ async function main(): Promise<void> {
   }
 
   const kex = new Map<string, number[]>();
-  for (let i = 0; i < reps; i++) {
+  for (let i = 0; i < (want('kex') ? reps : 0); i++) {
     for (const r of await benchKex({ quick })) kex.set(r.name, [...(kex.get(r.name) ?? []), r.perSecond]);
   }
   for (const [name, xs] of kex) rows.push({ group: 'key exchange method (client+server, sign+verify)', name, unit: 'kex/s', ...stats(xs) });
 
-  for (const method of ['mlkem768x25519-sha256', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group14-sha256']) {
+  for (const method of want('kex') ? ['mlkem768x25519-sha256', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group14-sha256'] : []) {
     const xs: number[] = [];
     for (let i = 0; i < reps; i++) xs.push(handshakesPerSecond(method, quick ? 0.2 : 1));
     rows.push({ group: 'full transport handshake in memory (ed25519 host key)', name: method, unit: 'handshakes/s', ...stats(xs) });
@@ -133,18 +141,18 @@ async function main(): Promise<void> {
 
   // Bulk throughput, side by side: client side against the same sshd, then server side and library pairs.
   const tpReps = quick ? 1 : 3;
-  const clientSide = await benchThroughput({ quick, reps: tpReps });
-  const serverSide = await benchServerThroughput({ quick, reps: tpReps });
+  const clientSide = want('throughput') ? await benchThroughput({ quick, reps: tpReps }) : [];
+  const serverSide = want('throughput') ? await benchServerThroughput({ quick, reps: tpReps }) : [];
   const size = quick ? '16 MiB' : '1 GiB';
-  const tables = [
+  const tables = !want('throughput') ? [] : [
     sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max))`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client']]),
     sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd'], [['ssh -> hush server', 'ssh -> sshd']]),
     sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2'], [['hush <-> hush', 'ssh2 <-> ssh2']]),
   ];
 
   // Connection setup: latency and sustained rate, same load generator for all three servers.
-  const setup = await benchSetup({ quick });
-  const setupLines = [
+  const setup = want('setup') ? await benchSetup({ quick }) : [];
+  const setupLines = !want('setup') ? [] : [
     `## connection setup: connect + kex + publickey auth + exec true (load generator: hush client; ${quick ? 'quick' : '40 sequential, then 20 concurrent for 5 s'})`,
     '',
     '| server | kex | p50 ms | p90 ms | connections/s | conn/s vs sshd | conn/s vs ssh2 |',
@@ -156,6 +164,11 @@ async function main(): Promise<void> {
       return `| ${r.server} | ${r.kex} | ${fmt(r.p50Ms)} | ${fmt(r.p90Ms)} | ${fmt(r.perSecond)} | ${vs(sshd)} | ${vs(s2)} |`;
     }),
   ];
+
+  // Scale: server memory per idle authenticated connection, and whether they stay usable.
+  const scale = want('scale') ? await benchScale({ quick }) : [];
+  // Many channels on one connection, library to library.
+  const channels = want('channels') ? channelsTable(await benchChannels({ quick, reps: tpReps })) : undefined;
 
   const header = [
     `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
@@ -176,12 +189,15 @@ async function main(): Promise<void> {
   }
   for (const t of tables) lines.push('', ...t.lines);
   lines.push('', ...setupLines);
+  if (scale.length) lines.push('', ...scaleTable(scale, quick));
+  if (channels) lines.push('', ...channels.lines);
   const md = [...header.map((h, i) => (i === 0 ? `# ${h}` : h + '  ')), ...lines].join('\n') + '\n';
   console.log(md);
+  if (only) return console.log(`--only ${only.join(',')}: results not written (bench/results/ keeps the last complete run)`);
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const base = quick ? 'quick' : 'latest';
-  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tables.map((t) => t.json), setup }, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ header, quick, rows, throughput: tables.map((t) => t.json), setup, scale, channels: channels?.json }, null, 2) + '\n');
   writeFileSync(join(dir, `${base}.md`), md);
   console.log(`written: bench/results/${base}.json, bench/results/${base}.md`);
 }
