@@ -76,7 +76,7 @@ export class ConnectionProtocol {
   constructor(config: ConnectionConfig) {
     this.role = config.role;
     this.maxChannels = checkCount('maxChannels', config.maxChannels ?? 1024, 1);
-    this.maxPendingOpens = checkCount('maxPendingOpens', config.maxPendingOpens ?? 64, 0);
+    this.maxPendingOpens = checkCount('maxPendingOpens', config.maxPendingOpens ?? 256, 0);
     this.defaultWindow = checkCount('defaultWindow', config.defaultWindow ?? 2 * MiB, 0);
     this.defaultMaxPacket = checkCount('defaultMaxPacket', config.defaultMaxPacket ?? 32 * KiB, 1);
     this.maxRequestSize = checkCount('maxRequestSize', config.maxRequestSize ?? 256 * KiB, 16);

@@ -4,7 +4,7 @@ export interface ConnectionConfig {
   role: 'client' | 'server';
   /** Channels in the table at once, ours and the peer's (default 1024); peer opens beyond: RESOURCE_SHORTAGE. */
   maxChannels?: number;
-  /** Peer opens not yet answered by the application (default 64); beyond: RESOURCE_SHORTAGE. */
+  /** Peer opens not yet answered by the application (default 256, so that a client opening a hundred channels at once is served); beyond: RESOURCE_SHORTAGE. */
   maxPendingOpens?: number;
   /** Our initial window per channel (default 2 MiB, as OpenSSH). */
   defaultWindow?: number;

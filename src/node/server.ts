@@ -104,6 +104,8 @@ const plainAddress = (a: string): string => (a.startsWith('::ffff:') && a.includ
 export class Server extends EventEmitter<ServerEvents> {
   private readonly net: NetServer;
   private readonly connections = new Set<ServerConnection>();
+  /** @internal connections still in key exchange or authentication (MaxStartups counts them; no scan per accept). */
+  readonly unauthenticated = new Set<ServerConnection>();
   private readonly handler: (session: SessionChannel) => void;
   private closing = false;
 
@@ -162,7 +164,7 @@ export class Server extends EventEmitter<ServerEvents> {
       localPort: socket.localPort ?? 0,
     };
     const o = this.options;
-    const unauthenticated = [...this.connections].filter((c) => !c.authenticated).length;
+    const unauthenticated = this.unauthenticated.size;
     let refusal: string | undefined;
     if (this.closing) refusal = 'server shutting down';
     else if (this.connections.size >= (o.maxConnections ?? Infinity)) refusal = `too many connections (limit ${o.maxConnections})`;
@@ -175,7 +177,11 @@ export class Server extends EventEmitter<ServerEvents> {
     }
     const conn = new ServerConnection(this, socket, info, this.handler);
     this.connections.add(conn);
-    conn.done.then(() => this.connections.delete(conn));
+    this.unauthenticated.add(conn);
+    conn.done.then(() => {
+      this.connections.delete(conn);
+      this.unauthenticated.delete(conn);
+    });
     this.emit('connection', info);
     conn.start();
   }
@@ -415,6 +421,7 @@ class ServerConnection {
         keyType = undefined;
       }
     }
+    this.server.unauthenticated.delete(this);
     this.server.emit('authenticated', {
       connection: this.info,
       user,

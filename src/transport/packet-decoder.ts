@@ -18,6 +18,11 @@ function lengthError(message: string): SshError {
   return new SshError('ERR_PACKET_LENGTH', message, { reason: DisconnectReason.PROTOCOL_ERROR });
 }
 
+const EMPTY = new Uint8Array(0);
+const MIN_CAPACITY = 2048;
+/** A buffer emptied after a read this large is kept for the next one (a transfer is under way). */
+const KEEP_AFTER_PUSH = 16 * 1024;
+
 export class PacketDecoder {
   /** Sequence number of the next packet to arrive. */
   seq = 0;
@@ -25,7 +30,13 @@ export class PacketDecoder {
   packetsSinceKex = 0;
   private opener: PacketOpener;
   private decompressor: Decompressor | undefined;
-  private buf = new Uint8Array(16 * 1024);
+  /**
+   * Received bytes not yet made into packets. Held only while needed: an idle connection keeps
+   * no receive buffer (thousands of idle connections would otherwise hold 16 KiB each), while a
+   * bulk transfer, whose reads are large, keeps its grown buffer between reads.
+   */
+  private buf: Uint8Array = EMPTY;
+  private lastPush = 0;
   private start = 0;
   private end = 0;
   /** packet_length of the packet being received, once known. */
@@ -59,12 +70,18 @@ export class PacketDecoder {
     this.packetsSinceKex = 0;
   }
 
+  /** @internal bytes of receive buffer currently held */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   push(data: Uint8Array): void {
     if (data.length === 0) return;
+    this.lastPush = data.length;
     if (this.end + data.length > this.buf.length) {
       const live = this.end - this.start;
       if (live + data.length > this.buf.length) {
-        let cap = this.buf.length * 2;
+        let cap = Math.max(this.buf.length * 2, MIN_CAPACITY);
         while (cap < live + data.length) cap *= 2;
         const next = new Uint8Array(cap);
         next.set(this.buf.subarray(this.start, this.end));
@@ -100,7 +117,10 @@ export class PacketDecoder {
     const wire = this.buf.subarray(this.start, this.start + total);
     let plain = o.open(this.seq, wire);
     this.start += total;
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      if (this.lastPush < KEEP_AFTER_PUSH) this.buf = EMPTY;
+    }
     this.pending = -1;
     const padding = plain[0]!;
     if (padding < 4 || padding > len - 2) {

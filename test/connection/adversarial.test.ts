@@ -128,10 +128,10 @@ test('a flood of opens is refused with RESOURCE_SHORTAGE and the table stays bou
   const server = new ConnectionProtocol({ role: 'server' });
   for (let i = 0; i < 10_000; i++) server.receive(open(i));
   const events = drainAll(() => server.pollEvent());
-  assert.equal(events.length, 64, 'maxPendingOpens (64) opens reach the application');
-  assert.equal(server.openChannels, 64);
+  assert.equal(events.length, 256, 'maxPendingOpens (256) opens reach the application');
+  assert.equal(server.openChannels, 256);
   const out = drainAll(() => server.pollTransmit());
-  assert.equal(out.length, 10_000 - 64);
+  assert.equal(out.length, 10_000 - 256);
   for (const p of out) {
     const f = ChannelOpenFailure.decode(p);
     assert.equal(f.reasonCode, OpenFailureReason.RESOURCE_SHORTAGE);
