@@ -19,7 +19,7 @@ import { benchPacketProtection } from './crypto.js';
 import { benchKex } from './kex.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 import { benchServerThroughput, type ServerThroughputResult } from './throughput-server.js';
-import { benchSetup } from './setup.js';
+import { benchSetup, SETUP_GENERATORS } from './setup.js';
 import { benchScale, scaleTable } from './scale.js';
 import { benchChannels, channelsTable } from './channels.js';
 
@@ -153,15 +153,16 @@ async function main(): Promise<void> {
   // Connection setup: latency and sustained rate, same load generator for all three servers.
   const setup = want('setup') ? await benchSetup({ quick }) : [];
   const setupLines = !want('setup') ? [] : [
-    `## connection setup: connect + kex + publickey auth + exec true (load generator: hush client; ${quick ? 'quick' : '40 sequential, then 20 concurrent for 5 s'})`,
+    `## connection setup: connect + kex + publickey auth + exec true (load generator: hush client, in ${SETUP_GENERATORS} processes for the rate; ${quick ? 'quick' : '40 sequential, then 20 concurrent for 5 s'}; ${setup[0]?.home === 'real' ? "sessions in root's real home" : 'sessions in an empty home'})`,
     '',
-    '| server | kex | p50 ms | p90 ms | connections/s | conn/s vs sshd | conn/s vs ssh2 |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| server | kex | p50 ms | p90 ms | connections/s | server CPU, cores | generators CPU, cores | conn/s vs 1 process | conn/s vs sshd | conn/s vs ssh2 |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...setup.map((r) => {
       const sshd = setup.find((x) => x.server === 'OpenSSH sshd' && x.kex === 'curve25519-sha256');
       const s2 = setup.find((x) => x.server === 'ssh2 server' && x.kex === 'curve25519-sha256');
-      const vs = (o: typeof sshd) => (o && r.server === 'hush server' ? `${(r.perSecond / o.perSecond).toFixed(2)}x` : '');
-      return `| ${r.server} | ${r.kex} | ${fmt(r.p50Ms)} | ${fmt(r.p90Ms)} | ${fmt(r.perSecond)} | ${vs(sshd)} | ${vs(s2)} |`;
+      const one = setup.find((x) => x.server === 'hush server' && x.kex === r.kex);
+      const vs = (o: typeof sshd) => (o && r.server.startsWith('hush server') ? `${(r.perSecond / o.perSecond).toFixed(2)}x` : '');
+      return `| ${r.server} | ${r.kex} | ${fmt(r.p50Ms)} | ${fmt(r.p90Ms)} | ${fmt(r.perSecond)} | ${r.serverCores.toFixed(2)} | ${r.generatorCores.toFixed(2)} | ${r.server === 'hush server, Workers 2' ? vs(one) : ''} | ${vs(sshd)} | ${vs(s2)} |`;
     }),
   ];
 

@@ -2,28 +2,31 @@
 /**
  * hushd: the hush SSH server, with sshd's habits.
  *   hushd [-46dDeqtT] [-C spec] [-f config] [-h host_key] [-o option] [-p port] [--state-dir dir]
+ *         [--workers n|auto]
  * Without -f it serves 127.0.0.1:2222 as the current user, with an ed25519 host key generated on
  * first run and kept in the state directory; with -f it reads an sshd_config file (sshd_config(5)).
  * Publickey logins through the users' authorized_keys; shell / exec / PTY sessions run as the user.
+ * `Workers n` (hush's own keyword; --workers is `-o Workers=n`) runs n worker processes under a
+ * primary (hushd-workers.ts); the default, and -d, is one process.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, formatSshdConfigT, matchSshdConfig, parseSshdConfig, type SshdConfig } from '../config/index.js';
+import { ConfigError, formatSshdConfigT, matchSshdConfig, parseSshdConfig, type ConfigFileSystem, type SshdConfig } from '../config/index.js';
 import { SshError } from '../errors.js';
 import { fingerprintSha256 } from '../keys/fingerprint.js';
 import { parsePrivateKey, writeOpenSshPrivateKey } from '../keys/formats/index.js';
 import { PrivateKey } from '../keys/private-key.js';
-import { loadSshdConfig } from '../node/config-loader.js';
-import { createServer, type ConnectionInfo } from '../node/server.js';
+import { nodeConfigFs } from '../node/config-loader.js';
 import { HUSH_VERSION } from '../version.js';
-import { serverOptions } from './hushd-config.js';
 import { stderrSink, syslogSink } from './hushd-log.js';
+import { serve } from './hushd-serve.js';
+import { isWorker, runPrimary, runWorker, type Snapshot } from './hushd-workers.js';
 
 const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-h host_key_file]
-             [-o option] [-p port] [--state-dir dir] [--syslog-socket path]`;
+             [-o option] [-p port] [--state-dir dir] [--syslog-socket path]
+             [--workers n|auto]`;
 
 /** The configuration without -f: a per-user server on loopback (the project's main job). */
 const DEFAULT_CONFIG = ['ListenAddress 127.0.0.1', 'Port 2222'].join('\n');
@@ -62,6 +65,7 @@ function parse(argv: string[]): Options {
       '6': { type: 'boolean' },
       'state-dir': { type: 'string' },
       'syslog-socket': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean' },
       V: { type: 'boolean' },
     },
@@ -81,6 +85,7 @@ function parse(argv: string[]): Options {
   }
   if (values['4']) commandLine.push('AddressFamily inet');
   if (values['6']) commandLine.push('AddressFamily inet6');
+  if (values.workers !== undefined) commandLine.push(`Workers ${values.workers}`);
   const stateBase = process.env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state');
   return {
     configFile: values.f,
@@ -99,34 +104,100 @@ function parse(argv: string[]): Options {
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
-function loadConfig(o: Options): SshdConfig {
+/** Config file access that remembers what it read, for the workers' snapshot. */
+function recordingFs(): { fs: ConfigFileSystem; files: Record<string, string>; dirs: Record<string, readonly string[]> } {
+  const files: Record<string, string> = {};
+  const dirs: Record<string, readonly string[]> = {};
+  const fs: ConfigFileSystem = {
+    readFile: (path) => {
+      const text = nodeConfigFs.readFile(path);
+      if (text !== undefined) files[path] = text;
+      return text;
+    },
+    readDir: (path) => {
+      const list = nodeConfigFs.readDir?.(path);
+      if (list !== undefined) dirs[path] = list;
+      return list;
+    },
+  };
+  return { fs, files, dirs };
+}
+
+/** A snapshot as a file system: a worker parses exactly what the primary read. */
+function snapshotFs(s: Snapshot): ConfigFileSystem {
+  const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+  return { readFile: (path) => (own(s.files, path) ? s.files[path] : undefined), readDir: (path) => (own(s.dirs, path) ? s.dirs[path] : undefined) };
+}
+
+function loadConfig(o: Options, fs: ConfigFileSystem): SshdConfig {
   const commandLineOptions = o.commandLine;
-  if (o.configFile) return loadSshdConfig(o.configFile, { commandLineOptions });
+  if (o.configFile) {
+    // As loadSshdConfig(), through `fs`.
+    const text = fs.readFile(o.configFile);
+    if (text === undefined) throw new ConfigError([{ file: o.configFile, line: 0, reason: `${o.configFile}: No such file or directory` }]);
+    return parseSshdConfig({ path: o.configFile, text }, { home: userInfo().homedir, cwd: process.cwd(), commandLineOptions, fs });
+  }
   return parseSshdConfig({ path: '(built-in defaults)', text: DEFAULT_CONFIG }, { commandLineOptions, home: homedir(), cwd: process.cwd() });
 }
 
-/** Host keys: -h files, else HostKey lines, else the generated one in the state directory. */
-function loadHostKeys(o: Options, cfg: SshdConfig): PrivateKey[] {
+interface HostKeyFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+/** Host key files: -h files, else HostKey lines, else the generated one in the state directory. */
+function readHostKeyFiles(o: Options, cfg: SshdConfig): HostKeyFile[] {
   const files = o.hostKeyFiles.length > 0 ? o.hostKeyFiles : o.configFile ? [...cfg.global.hostKeys] : [];
-  if (files.length > 0) {
-    return files.map((f) => {
-      try {
-        return parsePrivateKey(readFileSync(f), undefined, { name: f });
-      } catch (e) {
-        throw new Error(`Unable to load host key ${f}: ${(e as Error).message}`);
-      }
-    });
-  }
+  const read = (name: string): HostKeyFile => {
+    try {
+      return { name, data: readFileSync(name) };
+    } catch (e) {
+      throw new Error(`Unable to load host key ${name}: ${(e as Error).message}`);
+    }
+  };
+  if (files.length > 0) return files.map(read);
   const path = join(o.stateDir, 'ssh_host_ed25519_key');
-  if (!existsSync(path)) {
-    mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
-    const key = PrivateKey.generate('ed25519');
-    writeFileSync(path, writeOpenSshPrivateKey(key, { comment: 'hushd host key' }), { mode: 0o600 });
-    writeFileSync(`${path}.pub`, `${key.keyType} ${Buffer.from(key.publicKey).toString('base64')} hushd host key\n`, { mode: 0o644 });
-    log(`Generated a new ed25519 host key: ${path}`);
-    return [key];
-  }
-  return [parsePrivateKey(readFileSync(path), undefined, { name: path })];
+  if (existsSync(path)) return [read(path)];
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const key = PrivateKey.generate('ed25519');
+  const text = writeOpenSshPrivateKey(key, { comment: 'hushd host key' });
+  writeFileSync(path, text, { mode: 0o600 });
+  writeFileSync(`${path}.pub`, `${key.keyType} ${Buffer.from(key.publicKey).toString('base64')} hushd host key\n`, { mode: 0o644 });
+  log(`Generated a new ed25519 host key: ${path}`);
+  return [{ name: path, data: Buffer.from(text) }];
+}
+
+function parseHostKeys(files: readonly HostKeyFile[]): PrivateKey[] {
+  return files.map((f) => {
+    try {
+      return parsePrivateKey(f.data, undefined, { name: f.name });
+    } catch (e) {
+      throw new Error(`Unable to load host key ${f.name}: ${(e as Error).message}`);
+    }
+  });
+}
+
+/** Reads and checks the configuration and host keys, keeping what was read for the workers. */
+function load(o: Options): { cfg: SshdConfig; keys: PrivateKey[]; snapshot: Snapshot } {
+  const rec = recordingFs();
+  const cfg = loadConfig(o, rec.fs);
+  const keyFiles = readHostKeyFiles(o, cfg);
+  const keys = parseHostKeys(keyFiles);
+  const hostKeys = keyFiles.map((f) => ({ name: f.name, data: Buffer.from(f.data).toString('base64') }));
+  return { cfg, keys, snapshot: { files: rec.files, dirs: rec.dirs, hostKeys } };
+}
+
+/** A worker's configuration and keys, parsed from the primary's snapshot. */
+function fromSnapshot(o: Options, s: Snapshot): { cfg: SshdConfig; keys: PrivateKey[] } {
+  const cfg = loadConfig(o, snapshotFs(s));
+  return { cfg, keys: parseHostKeys(s.hostKeys.map((k) => ({ name: k.name, data: Buffer.from(k.data, 'base64') }))) };
+}
+
+/** Worker processes to run: Workers (auto: one per available CPU); -d forces one, as sshd -d does not fork. */
+function workerCount(o: Options, cfg: SshdConfig): number {
+  if (o.debug > 0) return 1;
+  const w = cfg.global.workers;
+  return w === 'auto' ? availableParallelism() : w;
 }
 
 function connectionSpec(spec: string): { user?: string; address?: string; host?: string; localPort?: number } {
@@ -145,63 +216,62 @@ function connectionSpec(spec: string): { user?: string; address?: string; host?:
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const cfg = loadConfig(o);
-  for (const w of cfg.global.warnings) log(w);
-  const hostKeys = loadHostKeys(o, cfg);
-  if (o.test) return;
-  if (o.dump) {
-    process.stdout.write(formatSshdConfigT(o.spec ? matchSshdConfig(cfg, connectionSpec(o.spec)) : cfg.global));
+  if (isWorker()) {
+    runWorker({
+      load: (snapshot) => fromSnapshot(o, snapshot),
+      log: () => ({ sink: o.stderr ? stderrSink() : syslogSink(o.syslogSocket), quiet: o.quiet, debug: o.debug > 0 }),
+    });
     return;
   }
-  const verbose = o.debug > 0 || cfg.global.logLevel.startsWith('DEBUG') || cfg.global.logLevel === 'VERBOSE';
+  const { cfg, keys: hostKeys, snapshot } = load(o);
+  for (const w of cfg.global.warnings) log(w);
+  const workers = workerCount(o, cfg);
+  if (o.test) return;
+  if (o.dump) {
+    const eff = o.spec ? matchSshdConfig(cfg, connectionSpec(o.spec)) : cfg.global;
+    process.stdout.write(formatSshdConfigT({ ...eff, workers }));
+    return;
+  }
   // Runtime logs go to syslog unless -e/-d (as sshd); startup errors always go to stderr.
   const sink = o.stderr ? stderrSink() : syslogSink(o.syslogSocket);
   const info = (m: string) => !o.quiet && sink.line(m);
-  const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
-  const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
-  const build = (config: SshdConfig, keys: PrivateKey[]) => {
-    const server = createServer(serverOptions(config, keys, { info, debug: (m) => verbose && sink.line(m) }));
-    server.on('connection', (c) => verbose && sink.line(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
-    // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
-    server.on('authenticated', (e) =>
-      info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
-    );
-    server.on('auth-failure', (e) => e.method !== 'none' && info(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
-    server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
-    return server;
-  };
-  let current = build(cfg, hostKeys);
-  const retired: Array<ReturnType<typeof build>> = [];
   for (const k of hostKeys) info(`Host key: ${k.keyType} ${fingerprintSha256(k.publicKey)}`);
-
-  // One listener per ListenAddress x Port; each connection goes to the current server.
-  const listeners = await Promise.all(
-    cfg.global.listenAddresses.map(
-      (a) =>
-        new Promise<ReturnType<typeof createNetServer>>((resolve, reject) => {
-          const l = createNetServer({ noDelay: true }, (socket) => current.accept(socket));
-          l.once('error', (e: NodeJS.ErrnoException) =>
-            reject(new Error(e.code === 'EADDRINUSE' ? `Bind to port ${a.port} on ${a.host} failed: Address already in use.` : `${a.host} port ${a.port}: ${e.message}`)),
-          );
-          l.listen(a.port, a.host, () => {
-            info(`Server listening on ${a.host} port ${(l.address() as { port: number }).port}.`);
-            resolve(l);
-          });
-        }),
-    ),
-  );
   const first = cfg.global.listenAddresses[0];
-  if (first && !o.configFile) info(`Connect with: ssh -p ${first.port} ${first.host === '127.0.0.1' ? 'localhost' : first.host}`);
+  const connectWith = () => {
+    if (first && !o.configFile) info(`Connect with: ssh -p ${first.port} ${first.host === '127.0.0.1' ? 'localhost' : first.host}`);
+  };
+
+  if (workers > 1) {
+    runPrimary({
+      count: workers,
+      snapshot,
+      reread: () => {
+        const next = load(o);
+        return { snapshot: next.snapshot, workers: workerCount(o, next.cfg) };
+      },
+      sink,
+      quiet: o.quiet,
+      fatal: (m) => {
+        log(`hushd: ${m}`);
+        sink.close();
+        process.exit(1);
+      },
+      onReady: connectWith,
+    });
+    return;
+  }
+
+  const serving = await serve(cfg, hostKeys, { sink, quiet: o.quiet, debug: o.debug > 0 });
+  for (const a of serving.addresses) info(`Server listening on ${a.host} port ${a.port}.`);
+  connectWith();
 
   // SIGHUP: re-read the configuration and host keys; new connections get them, existing ones
-  // carry on with what they had. (Listen addresses and ports stay as they were: changing them
-  // needs a restart.) A broken file is reported and the running configuration kept.
+  // carry on with what they had. (Listen addresses, ports and Workers stay as they were: changing
+  // them needs a restart.) A broken file is reported and the running configuration kept.
   process.on('SIGHUP', () => {
     try {
-      const next = loadConfig(o);
-      const keys = loadHostKeys(o, next);
-      retired.push(current);
-      current = build(next, keys);
+      const next = load(o);
+      serving.reload(next.cfg, next.keys);
       info('Received SIGHUP; configuration reloaded.');
     } catch (e) {
       info(`hushd: reload failed, keeping the running configuration: ${(e as Error).message}`);
@@ -209,8 +279,7 @@ async function main(): Promise<void> {
   });
   const stop = () => {
     info('Received signal; terminating.');
-    for (const l of listeners) l.close();
-    void Promise.all([current, ...retired].map((s) => s.close())).then(() => {
+    void serving.stop().then(() => {
       sink.close();
       process.exit(0);
     });

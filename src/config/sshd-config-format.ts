@@ -53,6 +53,7 @@ export function formatSshdConfigT(c: SshdEffectiveConfig): string {
   for (const s of c.subsystems) add('subsystem', `${s.name} ${s.commandLine}`);
   add('maxstartups', `${c.maxStartups.begin}:${c.maxStartups.rate}:${c.maxStartups.full}`);
   add('rekeylimit', `${c.rekeyLimit.bytes} ${c.rekeyLimit.seconds}`);
+  add('workers', c.workers); // hushd's own keyword (sshd has none)
   return `${l.join('\n')}\n`;
 }
 

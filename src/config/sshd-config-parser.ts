@@ -69,6 +69,8 @@ export interface State {
   rekeyLimit?: bigint;
   rekeyInterval?: number;
   subsystems: Subsystem[];
+  /** hushd's Workers (a hush extension): a count, or `auto` for one per available CPU. */
+  workers?: number | 'auto';
   unsupported: UnsupportedSetting[];
 }
 
@@ -124,6 +126,7 @@ const SUPPORTED: ReadonlyMap<string, SshdScope> = new Map<string, SshdScope>([
   ['hostkeyalgorithms', 'global'],
   ['rekeylimit', 'all'],
   ['subsystem', 'global'],
+  ['workers', 'global'], // hush extension: OpenSSH has no such keyword
   ['match', 'all'],
   ['include', 'all'],
 ]);
@@ -133,6 +136,8 @@ export const MATCH_ONLY = 8;
 const MAX_DEPTH = 16;
 const MAX_PORTS = 256;
 const MAX_SUBSYSTEMS = 256;
+/** The most worker processes Workers may ask for. */
+const MAX_WORKERS = 1024;
 
 export interface ParsedFile {
   readonly path: string;
@@ -386,6 +391,14 @@ function processDirective(pass: Pass, d: Directive, flags: { v: number }, active
     case 'subsystem':
       subsystem(st, d, args, on);
       break;
+    case 'workers': {
+      const arg = args.next();
+      if (arg === undefined || arg === '') lineError(`${d.keyword} missing argument.`);
+      const n = arg.toLowerCase() === 'auto' ? 'auto' : /^\d+$/.test(arg) ? Number(arg) : NaN;
+      if (n !== 'auto' && !(n >= 1 && n <= MAX_WORKERS)) lineError(`Bad ${d.keyword} value "${arg}": a number of worker processes from 1 to ${MAX_WORKERS}, or auto.`);
+      set(st, on, 'workers', n);
+      break;
+    }
     case 'include':
       include(pass, d, args, flags, active, depth);
       break;

@@ -116,6 +116,11 @@ export interface SshdEffectiveConfig {
   /** RekeyLimit: bytes (0: the cipher's default) and seconds (0: none). */
   readonly rekeyLimit: { readonly bytes: bigint; readonly seconds: number };
   readonly subsystems: readonly Subsystem[];
+  /**
+   * hushd's worker processes (a hush extension, not an OpenSSH keyword): a count, or `auto` for
+   * one per available CPU. Default 1: a single process.
+   */
+  readonly workers: number | 'auto';
   /** Keywords sshd knows that hushd ignored (where they applied). */
   readonly unsupported: readonly UnsupportedSetting[];
   readonly warnings: readonly string[];
@@ -242,6 +247,7 @@ function resolveGlobal(st: State, opts: ParseSshdConfigOptions): SshdEffectiveCo
     hostKeyAlgorithms: algo('hostKey'),
     rekeyLimit: { bytes: st.rekeyLimit ?? 0n, seconds: st.rekeyInterval ?? 0 },
     subsystems: [...st.subsystems],
+    workers: st.workers ?? 1,
     unsupported: [...st.unsupported],
     warnings,
   };

@@ -32,6 +32,11 @@ test('npm run bench -- --quick runs every section and writes its results', () =>
     assert.ok(row.beforeKiB > 0 && row.afterKiB > 0 && Number.isFinite(row.kibPerConnection));
   }
 
+  // Connection setup: a row per server, hushd as one process and with Workers 2.
+  for (const server of ['hush server', 'hush server, Workers 2', 'OpenSSH sshd', 'ssh2 server']) {
+    assert.ok(r.stdout.includes(`| ${server} | curve25519-sha256 |`), `setup row for ${server}`);
+  }
+
   // Many channels: every channel of both libraries received exactly its bytes.
   assert.ok(r.stdout.includes(`## many channels: ${CHANNELS} concurrent session channels on one connection`), 'channels table');
   for (const c of CHANNEL_CIPHERS) {

@@ -128,6 +128,20 @@ test('time, size and startup-limit syntaxes', () => {
   assert.match(configError(() => parse('RekeyLimit 8\n')).message, /RekeyLimit too small/);
 });
 
+test("Workers (hushd's own keyword): a count or auto, default 1, global only, first value wins", () => {
+  assert.equal(parse('').global.workers, 1);
+  assert.equal(parse('Workers 4\nWorkers 2\n').global.workers, 4);
+  assert.equal(parse('workers AUTO\n').global.workers, 'auto');
+  assert.equal(parse('Workers 2\n', { commandLineOptions: ['Workers 3'] }).global.workers, 3, '-o comes first');
+  assert.match(formatSshdConfigT(parse('Workers 2\n').global), /^workers 2$/m);
+  assert.equal(matchSshdConfig(parse('Workers 2\nMatch User alice\n  MaxSessions 1\n'), { user: 'alice' }).workers, 2);
+  for (const bad of ['Workers 0', 'Workers -1', 'Workers 1025', 'Workers two', 'Workers 1.5']) {
+    assert.match(configError(() => parse(`${bad}\n`)).message, /^\/etc\/ssh\/sshd_config line 1: Bad Workers value/, bad);
+  }
+  assert.match(configError(() => parse('Workers 2 3\n')).message, /line 1: keyword Workers extra arguments at end of line/);
+  assert.match(configError(() => parse('Match User alice\n  Workers 2\n')).message, /line 2: Directive 'Workers' is not allowed within a Match block/);
+});
+
 test('errors name the file and line in sshd\'s words', () => {
   const e = configError(() => parse('Port 22\n\n# comment\nFoo bar\n'));
   assert.equal(e.message, '/etc/ssh/sshd_config line 4: Bad configuration option: Foo');

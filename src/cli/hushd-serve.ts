@@ -1,0 +1,89 @@
+/**
+ * One hushd process serving connections: the server built from a configuration, its listeners,
+ * reload (new connections get the new configuration, existing ones carry on) and shutdown. The
+ * single-process daemon and every worker of a multi-process one run this.
+ */
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import type { SshdConfig } from '../config/index.js';
+import type { PrivateKey } from '../keys/private-key.js';
+import { createServer, type ConnectionInfo, type Server } from '../node/server.js';
+import { serverOptions } from './hushd-config.js';
+import type { LogSink } from './hushd-log.js';
+
+export interface ServeLog {
+  readonly sink: LogSink;
+  /** -q: no informational lines. */
+  readonly quiet: boolean;
+  /** -d given: debug lines whatever LogLevel says. */
+  readonly debug: boolean;
+}
+
+export interface Serving {
+  /** What each listener bound, in ListenAddress order. */
+  readonly addresses: readonly { host: string; port: number }[];
+  /** New connections get this configuration and these host keys; existing ones keep theirs. */
+  reload(cfg: SshdConfig, keys: PrivateKey[]): void;
+  /** Stops listening, disconnects every client and resolves when their sockets are gone. */
+  stop(): Promise<void>;
+}
+
+const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
+const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
+
+/**
+ * Listens on every ListenAddress x Port of `cfg` (in a cluster worker, on the primary's shared
+ * socket) and serves each connection with the current configuration. Rejects with sshd's words
+ * when a listener cannot bind.
+ */
+export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeLog): Promise<Serving> {
+  const { sink } = log;
+  const verbose = log.debug || cfg.global.logLevel.startsWith('DEBUG') || cfg.global.logLevel === 'VERBOSE';
+  const info = (m: string) => !log.quiet && sink.line(m);
+  const build = (config: SshdConfig, keys: PrivateKey[]): Server => {
+    const server = createServer(serverOptions(config, keys, { info, debug: (m) => verbose && sink.line(m) }));
+    server.on('connection', (c) => verbose && sink.line(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
+    // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
+    server.on('authenticated', (e) =>
+      info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
+    );
+    server.on('auth-failure', (e) => e.method !== 'none' && info(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
+    server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
+    return server;
+  };
+  let current = build(cfg, hostKeys);
+  const retired: Server[] = [];
+
+  // One listener per ListenAddress x Port; each connection goes to the current server. (If one
+  // fails to bind, those already bound are closed again: the caller exits.)
+  const listeners: NetServer[] = [];
+  try {
+    for (const a of cfg.global.listenAddresses) {
+      listeners.push(
+        await new Promise<NetServer>((resolve, reject) => {
+          const l = createNetServer({ noDelay: true }, (socket) => current.accept(socket));
+          l.once('error', (e: NodeJS.ErrnoException) =>
+            reject(new Error(e.code === 'EADDRINUSE' ? `Bind to port ${a.port} on ${a.host} failed: Address already in use.` : `${a.host} port ${a.port}: ${e.message}`)),
+          );
+          l.listen(a.port, a.host, () => resolve(l));
+        }),
+      );
+    }
+  } catch (e) {
+    for (const l of listeners) l.close();
+    throw e;
+  }
+  const addresses = cfg.global.listenAddresses.map((a, i) => ({ host: a.host, port: (listeners[i]!.address() as { port: number }).port }));
+
+  return {
+    addresses,
+    reload: (next, keys) => {
+      const fresh = build(next, keys);
+      retired.push(current);
+      current = fresh;
+    },
+    stop: async () => {
+      for (const l of listeners) l.close();
+      await Promise.all([current, ...retired].map((s) => s.close()));
+    },
+  };
+}
