@@ -34,6 +34,8 @@ const DEFAULT_CONFIG = ['ListenAddress 127.0.0.1', 'Port 2222'].join('\n');
 interface Options {
   configFile: string | undefined;
   commandLine: string[];
+  /** -p: replaces the config's Port lines, as sshd. */
+  ports: number[];
   hostKeyFiles: string[];
   stateDir: string;
   debug: number;
@@ -79,9 +81,10 @@ function parse(argv: string[]): Options {
     process.exit(0);
   }
   const commandLine = [...(values.o ?? [])];
+  const ports: number[] = [];
   for (const p of values.p ?? []) {
-    if (!/^\d+$/.test(p) || Number(p) > 65535) throw new Error(`Bad port number: ${p}`);
-    commandLine.push(`Port ${p}`);
+    if (!/^\d+$/.test(p) || Number(p) > 65535 || Number(p) === 0) throw new Error(`Bad port number: ${p}`);
+    ports.push(Number(p));
   }
   if (values['4']) commandLine.push('AddressFamily inet');
   if (values['6']) commandLine.push('AddressFamily inet6');
@@ -90,6 +93,7 @@ function parse(argv: string[]): Options {
   return {
     configFile: values.f,
     commandLine,
+    ports,
     hostKeyFiles: values.h ?? [],
     stateDir: values['state-dir'] ?? join(stateBase, 'hush'),
     debug: values.d?.length ?? 0,
@@ -131,13 +135,14 @@ function snapshotFs(s: Snapshot): ConfigFileSystem {
 
 function loadConfig(o: Options, fs: ConfigFileSystem): SshdConfig {
   const commandLineOptions = o.commandLine;
+  const commandLinePorts = o.ports;
   if (o.configFile) {
     // As loadSshdConfig(), through `fs`.
     const text = fs.readFile(o.configFile);
     if (text === undefined) throw new ConfigError([{ file: o.configFile, line: 0, reason: `${o.configFile}: No such file or directory` }]);
-    return parseSshdConfig({ path: o.configFile, text }, { home: userInfo().homedir, cwd: process.cwd(), commandLineOptions, fs });
+    return parseSshdConfig({ path: o.configFile, text }, { home: userInfo().homedir, cwd: process.cwd(), commandLineOptions, commandLinePorts, fs });
   }
-  return parseSshdConfig({ path: '(built-in defaults)', text: DEFAULT_CONFIG }, { commandLineOptions, home: homedir(), cwd: process.cwd() });
+  return parseSshdConfig({ path: '(built-in defaults)', text: DEFAULT_CONFIG }, { commandLineOptions, commandLinePorts, home: homedir(), cwd: process.cwd() });
 }
 
 interface HostKeyFile {

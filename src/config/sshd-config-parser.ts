@@ -43,6 +43,8 @@ interface AlgoSetting {
 
 export interface State {
   ports: number[];
+  /** -p was given: Port lines are checked but ignored (sshd's ports_from_cmdline). */
+  portsFromCommandLine?: boolean;
   listenQueue: { addr: string; port: number; file: string; line: number }[];
   addressFamily?: SshdAddressFamily;
   hostKeys: string[];
@@ -247,7 +249,7 @@ function processDirective(pass: Pass, d: Directive, flags: { v: number }, active
       if (arg === undefined || arg === '') lineError('missing port number.');
       const port = a2port(arg);
       if (port <= 0) lineError('Badly formatted port number.');
-      st.ports.push(port);
+      if (!st.portsFromCommandLine) st.ports.push(port);
       break;
     }
     case 'listenaddress':

@@ -50,6 +50,8 @@ export interface ParseSshdConfigOptions {
   readonly cwd?: string;
   /** `-o` lines, processed before the file. */
   readonly commandLineOptions?: readonly string[];
+  /** `-p` ports: they replace the Port lines of the file (which are still checked), as sshd's -p does. */
+  readonly commandLinePorts?: readonly number[];
   /** Algorithm lists the configuration is resolved against. Default: hush's. */
   readonly algorithms?: AlgorithmTables;
 }
@@ -276,6 +278,10 @@ export function parseSshdConfig(file: SshdConfigFile | string, opts: ParseSshdCo
   const includes = new Map<string, ParsedFile[]>();
   const st = emptyState();
   const pass: Pass = { opts, ci: null, st, includes };
+  if (opts.commandLinePorts !== undefined && opts.commandLinePorts.length > 0) {
+    st.ports = [...opts.commandLinePorts];
+    st.portsFromCommandLine = true;
+  }
   if (cmdline !== undefined) runFile(pass, cmdline, { v: 0 }, { v: true }, 0);
   runFile(pass, top, { v: 0 }, { v: true }, 0);
   const global = resolveGlobal(st, opts);

@@ -121,6 +121,10 @@ test('hushd errors: bad config line, unreadable host key, port in use — one li
   writeFileSync(good, 'Port 2299\nMaxAuthTries 3\nMatch User alice\n  MaxAuthTries 1\n');
   const dump = run(['-T', '-f', good, '-h', join(tmp.path, 's', 'ssh_host_ed25519_key')]);
   assert.match(dump.stdout, /^maxauthtries 3$/m);
+  assert.match(dump.stdout, /^port 2299$/m);
+  // -p replaces the file's Port lines (sshd: "Ports specified in the configuration file ... are ignored").
+  const withP = run(['-T', '-p', '2300', '-p', '2301', '-f', good, '-h', join(tmp.path, 's', 'ssh_host_ed25519_key')]);
+  assert.deepEqual(withP.stdout.split('\n').filter((l) => l.startsWith('port ')), ['port 2300', 'port 2301']);
   const alice = run(['-T', '-f', good, '-C', 'user=alice,addr=127.0.0.1', '-h', join(tmp.path, 's', 'ssh_host_ed25519_key')]);
   assert.match(alice.stdout, /^maxauthtries 1$/m);
 });

@@ -613,3 +613,9 @@ test('seeded random configurations: sshd -T -C and parseSshdConfig + matchSshdCo
     assert.deepEqual(keep(mine!, SSHD_T_KEYWORDS), keep(r.stdout, SSHD_T_KEYWORDS), context);
   }
 });
+
+test('-p ports replace the Port lines of the file, which are still checked (sshd)', () => {
+  assert.deepEqual(parse('Port 2200\nPort 2201\n').global.ports, [2200, 2201]);
+  assert.deepEqual(parse('Port 2200\nPort 2201\n', { commandLinePorts: [2300] }).global.ports, [2300]);
+  assert.match(configError(() => parse('Port nope\n', { commandLinePorts: [2300] })).message, /line 1: Badly formatted port number/);
+});
