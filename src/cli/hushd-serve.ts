@@ -37,9 +37,15 @@ const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ec
  */
 export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeLog): Promise<Serving> {
   const { sink } = log;
-  const verbose = log.debug || cfg.global.logLevel.startsWith('DEBUG') || cfg.global.logLevel === 'VERBOSE';
-  const info = (m: string) => !log.quiet && sink.line(m);
+  // LogLevel as sshd: QUIET, FATAL and ERROR leave out the INFO lines (Accepted, Failed, Disconnected).
+  const levels = (config: SshdConfig) => {
+    const level = config.global.logLevel;
+    const verbose = log.debug || level.startsWith('DEBUG') || level === 'VERBOSE';
+    const infoOn = !log.quiet && !['QUIET', 'FATAL', 'ERROR'].includes(level);
+    return { verbose, info: (m: string) => infoOn && sink.line(m) };
+  };
   const build = (config: SshdConfig, keys: PrivateKey[]): Server => {
+    const { verbose, info } = levels(config);
     const server = createServer(serverOptions(config, keys, { info, debug: (m) => verbose && sink.line(m) }));
     server.on('connection', (c) => verbose && sink.line(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
     // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."

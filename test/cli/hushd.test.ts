@@ -61,6 +61,12 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
     const again = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
     assert.doesNotMatch(again.log(), /Generated/);
     await again.stop();
+    // LogLevel ERROR, as sshd: no INFO lines (Accepted, Disconnected) for a login.
+    const quiet = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '-o', 'LogLevel ERROR', '--state-dir', join(tmp.path, 'state')]);
+    const q = await runClient(opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: ['echo', 'ok'] }), { timeoutMs: 20_000 });
+    assert.equal(q.stdout, 'ok\n', q.stderr);
+    assert.equal(await quiet.stop(), 0);
+    assert.doesNotMatch(quiet.log(), /Accepted|Disconnected/);
   } finally {
     d.proc.kill('SIGKILL');
   }
