@@ -57,7 +57,8 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
     return server;
   };
   let current = build(cfg, hostKeys);
-  const retired: Server[] = [];
+  // Servers replaced by a reload, kept while their connections last (pruned at each reload).
+  let retired: Server[] = [];
 
   // One listener per ListenAddress x Port; each connection goes to the current server. (If one
   // fails to bind, those already bound are closed again: the caller exits.)
@@ -86,6 +87,9 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
       const fresh = build(next, keys);
       retired.push(current);
       current = fresh;
+      const [done, live] = [retired.filter((s) => s.connectionCount === 0), retired.filter((s) => s.connectionCount > 0)];
+      retired = live;
+      for (const s of done) void s.close();
     },
     stop: async () => {
       for (const l of listeners) l.close();

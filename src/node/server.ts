@@ -139,6 +139,7 @@ export class Server extends EventEmitter<ServerEvents> {
     return a && typeof a === 'object' ? { port: a.port, address: a.address } : undefined;
   }
 
+  /** Connections open now (authenticated or not). */
   get connectionCount(): number {
     return this.connections.size;
   }
