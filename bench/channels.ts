@@ -14,6 +14,7 @@ import { writeOpenSshPrivateKey } from '../src/keys/formats/index.js';
 import { connect } from '../src/node/client.js';
 import { createServer } from '../src/node/server.js';
 import type { SessionChannel } from '../src/node/session-channel.js';
+import type { Ssh2Lib } from './ssh2-types.js';
 
 export const CHANNELS = 100;
 export const CHANNEL_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
@@ -99,18 +100,6 @@ async function hushRun(port: number, key: PrivateKey, cipher: string, bytes: num
   }
 }
 
-interface Ssh2Lib {
-  Client: new () => {
-    on(e: string, f: (...a: never[]) => void): unknown;
-    connect(o: object): void;
-    exec(cmd: string, cb: (err: Error | undefined, s: NodeJS.ReadWriteStream & { stderr: NodeJS.ReadableStream }) => void): void;
-    end(): void;
-  };
-  Server: new (o: object, onClient: (client: Ssh2ServerClient) => void) => { listen(port: number, host: string, cb: () => void): void; address(): { port: number }; close(): void };
-}
-interface Ssh2ServerClient {
-  on(e: string, f: (...a: never[]) => void): Ssh2ServerClient;
-}
 
 async function ssh2Server(lib: Ssh2Lib, hostKeyPem: string, patterns: Buffer[]): Promise<{ port: number; close(): void }> {
   const server = new lib.Server({ hostKeys: [hostKeyPem], algorithms: { cipher: CHANNEL_CIPHERS } }, (client) => {

@@ -16,15 +16,15 @@
  * The load generator is the hush client library in forked worker processes (this file, started
  * with `scale-generator`), each opening its share with a bounded number of handshakes in flight.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parsePrivateKey } from '../src/keys/formats/index.js';
 import { connect, type Client } from '../src/node/client.js';
 import { descendants } from '../test/harness/processes.js';
 import { freePort, startSshd } from '../test/harness/peers.js';
+import { benchKeyFiles } from './key-files.js';
 
 export type ScaleServer = 'hush server' | 'ssh2 server' | 'OpenSSH sshd';
 
@@ -396,14 +396,7 @@ export function scalePlan(quick: boolean): ScalePlan {
 
 export async function benchScale(opts: { quick: boolean; plan?: ScalePlan }): Promise<ScaleResult[]> {
   const plan = opts.plan ?? scalePlan(opts.quick);
-  const dir = mkdtempSync(join(tmpdir(), 'hush-scale-'));
-  const keyPath = join(dir, 'id');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
-  const hostKey = join(dir, 'host');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-  const line = readFileSync(`${keyPath}.pub`, 'utf8').trim();
-  const ak = join(dir, 'authorized_keys');
-  writeFileSync(ak, `${line}\n`, { mode: 0o600 });
+  const { dir, keyPath, line, hostKey, ak } = benchKeyFiles('hush-scale-');
   const out: ScaleResult[] = [];
   const run = async (server: ScaleServer, n: number, start: () => Promise<Running>) => {
     const running = await start();

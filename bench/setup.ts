@@ -16,8 +16,7 @@
  * SSH connection, for sshd and hushd but not for the ssh2 server (whose exec uses /bin/sh).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePrivateKey } from '../src/keys/formats/index.js';
@@ -25,6 +24,7 @@ import { canIsolateHome, isolatedHome } from '../test/harness/home.js';
 import { descendants } from '../test/harness/processes.js';
 import { freePort, startSshd } from '../test/harness/peers.js';
 import { oneConnection, type LoadJob, type LoadReport } from './setup-load.js';
+import { benchKeyFiles } from './key-files.js';
 
 /** Load generator processes for the sustained rate, and clients in flight over all of them. */
 export const SETUP_GENERATORS = Number(process.env['SETUP_GENERATORS']) || 2;
@@ -139,14 +139,7 @@ async function measure(
 
 export async function benchSetup(opts: { quick: boolean }): Promise<SetupResult[]> {
   const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  const dir = mkdtempSync(join(tmpdir(), 'hush-setup-'));
-  const keyPath = join(dir, 'id');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
-  const hostKey = join(dir, 'host');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
-  const line = readFileSync(`${keyPath}.pub`, 'utf8').trim();
-  const ak = join(dir, 'authorized_keys');
-  writeFileSync(ak, `${line}\n`, { mode: 0o600 });
+  const { dir, keyPath, line, hostKey, ak } = benchKeyFiles('hush-setup-');
   const out: SetupResult[] = [];
   const isolate = await canIsolateHome();
   const prefix = isolate ? (await isolatedHome(dir, undefined)).prefix : [];

@@ -15,6 +15,7 @@ import { connect } from '../src/node/client.js';
 import { createServer, type Server } from '../src/node/server.js';
 import type { SessionChannel } from '../src/node/session-channel.js';
 import { startSshd } from '../test/harness/peers.js';
+import type { Ssh2Lib } from './ssh2-types.js';
 
 export interface ServerThroughputResult {
   cipher: string;
@@ -94,18 +95,6 @@ async function hushPair(cipher: string, mac: string | undefined, direction: stri
   }
 }
 
-interface Ssh2Lib {
-  Client: new () => {
-    on(e: string, f: (...a: never[]) => void): unknown;
-    connect(o: object): void;
-    exec(cmd: string, cb: (err: Error | undefined, s: NodeJS.ReadWriteStream & { stderr: NodeJS.ReadableStream }) => void): void;
-    end(): void;
-  };
-  Server: new (o: object, onClient: (client: Ssh2ServerClient) => void) => { listen(port: number, host: string, cb: () => void): void; address(): { port: number }; close(): void };
-}
-interface Ssh2ServerClient {
-  on(e: string, f: (...a: never[]) => void): Ssh2ServerClient;
-}
 
 async function ssh2Pair(cipher: string, mac: string | undefined, direction: string, bytes: number, hostKeyPem: string): Promise<number> {
   const lib = (await import('ssh2')).default as unknown as Ssh2Lib;

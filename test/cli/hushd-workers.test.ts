@@ -1,53 +1,16 @@
 /** hushd with `Workers 2`: worker processes, replacement of a dead one, SIGHUP and SIGTERM, with OpenSSH's ssh as the client. */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { hushdFiles, startHushd } from './hushd-fixture.js';
 import { test } from 'node:test';
-import { freePort, makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
+import { makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
 import { spawnTracked } from '../harness/processes.js';
 
-interface Hushd {
-  proc: ChildProcess;
-  log: () => string;
-  /** Resolves when `re` matches the log written after offset `from` (default: anywhere). */
-  until: (re: RegExp, from?: number) => Promise<RegExpMatchArray>;
-}
 
-function startHushd(args: string[]): Promise<Hushd> {
-  // -e: logs to stderr (the default is syslog, as sshd).
-  const proc = spawn(process.execPath, ['dist/src/cli/hushd.js', '-e', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const waiters = new Set<() => void>();
-  proc.stderr!.on('data', (b: Buffer) => {
-    log += b.toString();
-    for (const w of [...waiters]) w();
-  });
-  const until = (re: RegExp, from = 0) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      // A guard against hanging forever, not a timing assertion.
-      const timer = setTimeout(() => done(new Error(`${re} not logged: ${log}`)), 30_000);
-      const onExit = () => done(new Error(`hushd exited (${proc.exitCode ?? proc.signalCode}) before ${re} was logged: ${log}`));
-      const check = () => {
-        const m = log.slice(from).match(re);
-        if (m) done(undefined, m);
-      };
-      const done = (e?: Error, m?: RegExpMatchArray) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        proc.off('exit', onExit);
-        if (e) reject(e);
-        else resolve(m!);
-      };
-      waiters.add(check);
-      proc.once('exit', onExit);
-      check();
-    });
-  const d: Hushd = { proc, log: () => log, until };
-  return until(/Server listening on/).then(() => d);
-}
 
 /** The hushd worker processes: direct children of `pid` running hushd.js. */
 function workers(pid: number): number[] {
@@ -70,14 +33,8 @@ const ANCESTORS = ['p=$$;', 'while', '[', '"$p"', '-gt', '1', '];', 'do', 'echo'
 
 test('Workers 2: two worker processes serve OpenSSH ssh; a killed worker is replaced; SIGHUP reloads every worker; SIGTERM stops them all', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
-  const tmp = await makeTempDir(t);
-  const id = await sshKeygen(tmp.path, 'ed25519');
-  const ak = join(tmp.path, 'authorized_keys');
-  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
-  const hk = await sshKeygen(tmp.path, 'ed25519', 'host_key');
-  const port = await freePort();
-  const conf = join(tmp.path, 'sshd_config');
-  const write = (extra: string) => writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\nWorkers 2\n${extra}\n`);
+  const { tmp, id, hk, port, conf, write: writeBase } = await hushdFiles(t);
+  const write = (extra: string) => writeBase(`Workers 2\n${extra}`);
   write('AllowUsers root');
   const d = await startHushd(['-f', conf]);
   const pid = d.proc.pid!;

@@ -1,41 +1,14 @@
 /** hushd as a person runs it, with OpenSSH's ssh as the client. */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hushdFiles, startHushd } from './hushd-fixture.js';
 import { test } from 'node:test';
 import { createSystemUser } from '../auth/system-user.js';
 import { freePort, makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
 
-function startHushd(args: string[]): Promise<{ proc: ChildProcess; log: () => string; stop: () => Promise<number | null> }> {
-  // -e: logs to stderr (the default is syslog, as sshd).
-  const proc = spawn(process.execPath, ['dist/src/cli/hushd.js', '-e', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hushd did not start: ${log}`)), 15_000);
-    const check = () => {
-      if (/Server listening on/.test(log)) {
-        clearTimeout(timer);
-        resolve({
-          proc,
-          log: () => log,
-          stop: () =>
-            new Promise((r) => {
-              proc.once('exit', (code) => r(code));
-              proc.kill('SIGTERM');
-            }),
-        });
-      }
-    };
-    proc.stderr!.on('data', check);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hushd exited ${code}: ${log}`));
-    });
-  });
-}
 
 test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost echo ok prints ok", async (t) => {
   if (!requirePeer('openssh-client', t)) return;
@@ -74,12 +47,7 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
 
 test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
-  const tmp = await makeTempDir(t);
-  const id = await sshKeygen(tmp.path, 'ed25519');
-  const ak = join(tmp.path, 'authorized_keys');
-  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
-  const hk = await sshKeygen(tmp.path, 'ecdsa', 'host_key');
-  const port = await freePort();
+  const { tmp, id, ak, hk, port } = await hushdFiles(t, 'ecdsa');
   for (const [rule, allowed] of [
     ['AllowUsers root', true],
     ['AllowUsers nobody', false],
@@ -137,14 +105,7 @@ test('hushd errors: bad config line, unreadable host key, port in use — one li
 
 test('SIGHUP reloads the configuration: new connections get it, a running session carries on, a broken file is refused', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
-  const tmp = await makeTempDir(t);
-  const id = await sshKeygen(tmp.path, 'ed25519');
-  const ak = join(tmp.path, 'authorized_keys');
-  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
-  const hk = await sshKeygen(tmp.path, 'ed25519', 'host_key');
-  const port = await freePort();
-  const conf = join(tmp.path, 'sshd_config');
-  const write = (extra: string) => writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\n${extra}\n`);
+  const { tmp, id, port, conf, write } = await hushdFiles(t);
   write('AllowUsers root');
   const d = await startHushd(['-f', conf]);
   try {
@@ -300,15 +261,9 @@ test('without -e hushd logs to syslog (AUTH facility, tag hushd[pid]), as sshd d
 
 test('Match blocks apply session settings per connection (ForceCommand, SetEnv)', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
-  const tmp = await makeTempDir(t);
-  const id = await sshKeygen(tmp.path, 'ed25519');
-  const ak = join(tmp.path, 'authorized_keys');
-  writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
-  const hk = await sshKeygen(tmp.path, 'ed25519', 'host_key');
-  const port = await freePort();
-  const conf = join(tmp.path, 'sshd_config');
+  const { tmp, id, port, conf, write } = await hushdFiles(t);
   const run = async (match: string) => {
-    writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\nSetEnv GREETING=global\n${match}\n`);
+    write(`SetEnv GREETING=global\n${match}`);
     const d = await startHushd(['-f', conf]);
     try {
       return await runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: ['echo', '$GREETING'] }), { timeoutMs: 20_000 });
