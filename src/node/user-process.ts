@@ -75,6 +75,45 @@ export function runningAsRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
+/**
+ * The groups initgroups(3) would give the account from /etc/group: its primary group and every
+ * group that lists it as a member. (Groups from other NSS sources are not seen: the result can
+ * only be too small, which makes needsUserSwitch say yes, the safe answer.)
+ */
+function localInitGroups(account: UserAccount): Set<number> {
+  const groups = new Set<number>([account.gid]);
+  let text: string;
+  try {
+    text = readFileSync('/etc/group', 'utf8');
+  } catch {
+    return groups;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || !f[3]) continue;
+    const gid = Number(f[2]);
+    if (Number.isInteger(gid) && f[3].split(',').includes(account.name)) groups.add(gid);
+  }
+  return groups;
+}
+
+/**
+ * Whether the program must be started through setpriv: the server runs as root and the account
+ * is someone else, or root with other groups than this process has. A root login to a root
+ * server whose ids and groups already are the ones initgroups/setgid/setuid would set (sshd's
+ * do_setusercontext) starts the shell directly: two programs fewer per session.
+ */
+export function needsUserSwitch(account: UserAccount): boolean {
+  if (!runningAsRoot()) return false;
+  if (account.uid !== 0 || account.gid !== process.getgid?.()) return true;
+  const have = new Set(process.getgroups?.() ?? []);
+  have.add(account.gid);
+  const want = localInitGroups(account);
+  if (have.size !== want.size) return true;
+  for (const g of want) if (!have.has(g)) return true;
+  return false;
+}
+
 /** Why sessions cannot run for this account here, or undefined when they can. */
 export function launchProblem(account: UserAccount, pty: boolean): string | undefined {
   const t = systemTools();
@@ -114,16 +153,16 @@ function envObject(env: ReadonlyMap<string, string>): Record<string, string> {
 }
 
 /**
- * The argv that runs spec.file with spec.args as the user. Running as root it starts with
- * `setpriv ...`; with `viaEnv` (always when root) the user's environment is applied by
+ * The argv that runs spec.file with spec.args as the user. With `switchUser` (see needsUserSwitch)
+ * it starts with `setpriv ...`; with `viaEnv` (always with switchUser) the user's environment is applied by
  * `env [-i] -- NAME=value ...` after everything before it ran with a fixed one. `keepEnv` leaves
  * the inherited environment under the user's (the pty preamble exports SSH_TTY into it).
  */
-function userArgv(spec: LaunchSpec, opts: { viaEnv: boolean; keepEnv: boolean }): string[] {
+function userArgv(spec: LaunchSpec, opts: { switchUser: boolean; viaEnv: boolean; keepEnv: boolean }): string[] {
   if (spec.file.includes('=')) throw new Error(`shell ${spec.file} contains '='`);
   checkValue('command', spec.file);
   for (const a of spec.args) checkValue('command', a);
-  const root = runningAsRoot();
+  const root = opts.switchUser;
   if (!root && !opts.viaEnv) return [spec.file, ...spec.args];
   const t = systemTools();
   if (!t.env) throw new Error('env (coreutils) is needed to start a session');
@@ -176,10 +215,11 @@ export function hygienicStdio(): StdioOptions {
 
 /** The program with pipes for stdin/stdout/stderr, in a new session (setsid) and process group. */
 export function spawnWithPipes(spec: LaunchSpec): ChildProcess {
-  const argv = userArgv(spec, { viaEnv: false, keepEnv: false });
+  const switchUser = needsUserSwitch(spec.account);
+  const argv = userArgv(spec, { switchUser, viaEnv: false, keepEnv: false });
   return spawn(argv[0]!, argv.slice(1), {
     cwd: spec.cwd,
-    env: runningAsRoot() ? { ...ROOT_STAGE_ENV } : envObject(spec.env),
+    env: switchUser ? { ...ROOT_STAGE_ENV } : envObject(spec.env),
     // detached: setsid(), so the program leads its own process group and "signal" requests reach its children.
     detached: true,
     stdio: hygienicStdio(),
@@ -240,7 +280,7 @@ export function ptyLaunch(
   for (const s of pty.stty) if (!/^-?[a-z0-9]+$/.test(s)) throw new Error(`bad stty argument ${s}`);
   return {
     file: bash,
-    args: ['-c', PTY_PREAMBLE, 'hush-session', owner, mode, pty.stty.join(' '), ...userArgv(spec, { viaEnv: true, keepEnv: true })],
+    args: ['-c', PTY_PREAMBLE, 'hush-session', owner, mode, pty.stty.join(' '), ...userArgv(spec, { switchUser: needsUserSwitch(spec.account), viaEnv: true, keepEnv: true })],
     env: { ...ROOT_STAGE_ENV },
     cwd: spec.cwd,
     // TERM of the preamble; the user's own TERM comes with the user's environment.

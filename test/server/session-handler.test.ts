@@ -4,10 +4,12 @@
  * sessions (node-pty's masters must not reach other sessions' programs).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { decodeTerminalModes, encodeTerminalModes, TerminalModeOpcode as Op } from '../../src/connection/session-requests.js';
 import { sttyArguments } from '../../src/node/pty.js';
 import { compilePattern } from '../../src/node/session-handler.js';
+import { needsUserSwitch } from '../../src/node/user-process.js';
 import { sleep, startFixture, waitFor } from './fixture.js';
 
 test('AcceptEnv patterns match as sshd match_pattern: * and ? only, the rest literally', () => {
@@ -18,6 +20,30 @@ test('AcceptEnv patterns match as sshd match_pattern: * and ? only, the rest lit
   const dot = compilePattern('A.B');
   assert.ok(dot.test('A.B') && !dot.test('AxB'));
   assert.ok(compilePattern('X(Y)+').test('X(Y)+'));
+});
+
+test('setpriv is needed for another user, and for root only when the groups differ', (t) => {
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const me = { name: 'someone', uid, gid, home: '/', shell: '/bin/sh' };
+  if (uid !== 0) {
+    // Not root: the program runs as this process in any case, no switch is possible.
+    assert.equal(needsUserSwitch({ ...me, uid: uid + 1 }), false);
+    t.diagnostic('not root: only the unprivileged answer is checked');
+    return;
+  }
+  assert.equal(needsUserSwitch({ ...me, uid: 1000, gid: 1000 }), true, 'another user');
+  assert.equal(needsUserSwitch({ ...me, name: 'root', gid: gid + 1 }), true, 'root with another primary group');
+  // root with this process's ids: no switch exactly when /etc/group gives root the groups this process has.
+  const listed = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4 && f[3]!.split(',').includes('root'))
+    .map((f) => Number(f[2]));
+  const want = new Set([gid, ...listed]);
+  const have = new Set([gid, ...process.getgroups!()]);
+  const same = want.size === have.size && [...want].every((g) => have.has(g));
+  assert.equal(needsUserSwitch({ ...me, name: 'root' }), !same);
 });
 
 test('terminal modes become stty words; the last of a repeated opcode wins', () => {
