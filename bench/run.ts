@@ -100,6 +100,37 @@ function sideBySide(
   return { lines, json };
 }
 
+/**
+ * Where the server-side time goes: CPU seconds per GiB of each server (its process and the
+ * head/cat it ran) and of the ssh client with its head, medians. On a 2-core machine the three
+ * processes share two cores, so a server's CPU per GiB bounds its throughput.
+ */
+function cpuTable(results: ServerThroughputResult[]): { lines: string[]; json: unknown } {
+  const servers = ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server'];
+  const groups = new Map<string, ServerThroughputResult[]>();
+  for (const r of results) {
+    if (r.serverCpuPerGiB === undefined) continue;
+    const k = `${r.cipher}|${r.direction}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const lines = [
+    '## CPU per GiB, server side: each server with its head/cat, and the OpenSSH ssh client with its head (CPU seconds per GiB, median)',
+    '',
+    `| cipher | direction | ${servers.map((s) => s.replace('ssh -> ', '')).join(' | ')} | ssh client (with hush / sshd / ssh2) | hush server / sshd |`,
+    `|---|---|${servers.map(() => '---:').join('|')}|---:|---:|`,
+  ];
+  const json: unknown[] = [];
+  for (const [k, rs] of groups) {
+    const [cipher, direction] = k.split('|');
+    const med = (impl: string, f: 'serverCpuPerGiB' | 'clientCpuPerGiB') => stats(rs.filter((r) => r.implementation === impl).map((r) => r[f] ?? 0)).median;
+    const server = servers.map((s) => med(s, 'serverCpuPerGiB'));
+    const client = servers.map((s) => med(s, 'clientCpuPerGiB'));
+    json.push({ cipher, direction, server: Object.fromEntries(servers.map((s, i) => [s, server[i]])), client: Object.fromEntries(servers.map((s, i) => [s, client[i]])) });
+    lines.push(`| ${cipher} | ${direction} | ${server.map((x) => x.toFixed(2)).join(' | ')} | ${client.map((x) => x.toFixed(2)).join(' / ')} | ${(server[0]! / server[1]!).toFixed(2)}x |`);
+  }
+  return { lines, json };
+}
+
 function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
@@ -146,7 +177,8 @@ async function main(): Promise<void> {
   const size = quick ? '16 MiB' : '1 GiB';
   const tables = !want('throughput') ? [] : [
     sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max))`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client']]),
-    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd'], [['ssh -> hush server', 'ssh -> sshd']]),
+    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server'], [['ssh -> hush server', 'ssh -> sshd'], ['ssh -> hush server', 'ssh -> ssh2 server']]),
+    cpuTable(serverSide),
     sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2'], [['hush <-> hush', 'ssh2 <-> ssh2']]),
   ];
 

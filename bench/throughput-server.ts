@@ -6,9 +6,10 @@
  *   the server side producing / consuming the bytes in memory (no child process).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parsePrivateKey, writeOpenSshPrivateKey } from '../src/keys/formats/index.js';
 import { PrivateKey } from '../src/keys/private-key.js';
 import { connect } from '../src/node/client.js';
@@ -22,6 +23,24 @@ export interface ServerThroughputResult {
   direction: 'download' | 'upload';
   implementation: string;
   mibPerSec: number;
+  /** CPU seconds per GiB of the server process with the head/cat it ran (ssh -> server runs only). */
+  serverCpuPerGiB?: number;
+  /** CPU seconds per GiB of the ssh client and the head feeding or swallowing it (ssh -> server runs only). */
+  clientCpuPerGiB?: number;
+}
+
+/** CPU time (s) of a process and its waited-for descendants, from /proc (utime, stime, cutime, cstime). */
+function processCpu(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
+}
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** dash/bash `times`: the shell's own line, then its children's "XmY.YYs XmY.YYs" (user, system). */
+function childrenTimes(out: string): number {
+  const line = out.trim().split('\n').at(-1) ?? '';
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return secs.reduce((a, b) => a + b, 0);
 }
 
 export const BENCH_CIPHERS: Array<{ cipher: string; mac?: string }> = [
@@ -34,16 +53,36 @@ export const BENCH_CIPHERS: Array<{ cipher: string; mac?: string }> = [
 const CHUNK = Buffer.alloc(1024 * 1024);
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
-function sshRun(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: string, bytes: number): Promise<number> {
+/**
+ * One transfer by OpenSSH ssh against a server; `serverCpu` reads the server side's CPU seconds
+ * so far (process and reaped children). The ssh client's own CPU (with its head) comes from the
+ * shell's `times`; for a server in this process it is taken out of the children's total.
+ */
+async function sshRun(
+  port: number,
+  keyPath: string,
+  cipher: string,
+  mac: string | undefined,
+  direction: string,
+  bytes: number,
+  serverCpu: { read(): number; includesClient: boolean },
+): Promise<{ mibPerSec: number; serverCpuPerGiB: number; clientCpuPerGiB: number }> {
   const ssh = `ssh -p ${port} -i ${keyPath} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o Ciphers=${cipher}${mac ? ` -o MACs=${mac}` : ''} root@127.0.0.1`;
-  const cmd = direction === 'download' ? `${ssh} 'head -c ${bytes} /dev/zero' > /dev/null` : `head -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'`;
+  const transfer = direction === 'download' ? `${ssh} 'head -c ${bytes} /dev/zero' > /dev/null` : `head -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'`;
+  const cpu0 = serverCpu.read();
   const start = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const p = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const { elapsed, times } = await new Promise<{ elapsed: number; times: string }>((resolve, reject) => {
+    const p = spawn('sh', ['-c', `${transfer} && times`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
     p.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    p.on('exit', (code) => (code === 0 ? resolve(bytes / seconds(start) / 2 ** 20) : reject(new Error(`ssh failed (${code}): ${err}`))));
+    p.on('close', (code) => (code === 0 ? resolve({ elapsed: seconds(start), times: out }) : reject(new Error(`ssh failed (${code}): ${err}`))));
   });
+  const gib = bytes / 2 ** 30;
+  const client = childrenTimes(times);
+  const server = serverCpu.read() - cpu0 - (serverCpu.includesClient ? client : 0);
+  return { mibPerSec: bytes / elapsed / 2 ** 20, serverCpuPerGiB: server / gib, clientCpuPerGiB: client / gib };
 }
 
 /** A session handler that produces or swallows bytes in memory: `download N` / `upload`. */
@@ -185,19 +224,37 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   const mem = createServer({ hostKeys: [hostKey], authPolicy: accept as never, sessions: memorySession, users: () => ({ name: 'bench', uid: 0, gid: 0, home: dir, shell: '/bin/sh' }) });
   const memPort = (await mem.listen(0, '127.0.0.1')).port;
   const hostKeyPem = writeOpenSshPrivateKey(hostKey); // ssh2 reads ed25519 keys in OpenSSH format only
+  const hostKeyFile = join(dir, 'host_key');
+  writeFileSync(hostKeyFile, hostKeyPem, { mode: 0o600 });
+  // The ssh2 server as its own process (bench/ssh2-server.ts: exec runs the command with /bin/sh -c).
+  const ssh2Server = spawn(process.execPath, [fileURLToPath(new URL('./ssh2-server.js', import.meta.url)), hostKeyFile, line], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ssh2Port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    ssh2Server.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    ssh2Server.once('exit', (code) => reject(new Error(`ssh2 server exited (${code})`)));
+  });
+  const ownCpu = { read: () => processCpu(process.pid), includesClient: true };
+  const sshdCpu = { read: () => processCpu(sshd.pid), includesClient: false };
+  const ssh2Cpu = { read: () => processCpu(ssh2Server.pid!), includesClient: false };
   const out: ServerThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
       for (const { cipher, mac } of BENCH_CIPHERS) {
         for (const direction of ['download', 'upload'] as const) {
-          out.push({ cipher, direction, implementation: 'ssh -> hush server', mibPerSec: await sshRun(realPort, keyPath, cipher, mac, direction, bytes) });
-          out.push({ cipher, direction, implementation: 'ssh -> sshd', mibPerSec: await sshRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
+          out.push({ cipher, direction, implementation: 'ssh -> hush server', ...(await sshRun(realPort, keyPath, cipher, mac, direction, bytes, ownCpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> sshd', ...(await sshRun(sshd.port, keyPath, cipher, mac, direction, bytes, sshdCpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server', ...(await sshRun(ssh2Port, keyPath, cipher, mac, direction, bytes, ssh2Cpu)) });
           out.push({ cipher, direction, implementation: 'hush <-> hush', mibPerSec: await hushPair(cipher, mac, direction, bytes, mem, memPort, clientKey) });
           out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await ssh2Pair(cipher, mac, direction, bytes, hostKeyPem) });
         }
       }
     }
   } finally {
+    ssh2Server.kill('SIGTERM');
     await real.close();
     await mem.close();
     await sshd.stop();
