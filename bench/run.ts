@@ -22,6 +22,7 @@ import { benchServerThroughput, type ServerThroughputResult } from './throughput
 import { benchSetup, SETUP_GENERATORS } from './setup.js';
 import { benchScale, scaleTable } from './scale.js';
 import { benchChannels, channelsTable } from './channels.js';
+import { SSH2_VERSION, ssh2UsesBinding } from './ssh2-load.js';
 
 interface Row {
   group: string;
@@ -106,7 +107,7 @@ function sideBySide(
  * processes share two cores, so a server's CPU per GiB bounds its throughput.
  */
 function cpuTable(results: ServerThroughputResult[]): { lines: string[]; json: unknown } {
-  const servers = ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server'];
+  const servers = ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server', 'ssh -> ssh2 server (pure JS)'];
   const groups = new Map<string, ServerThroughputResult[]>();
   for (const r of results) {
     if (r.serverCpuPerGiB === undefined) continue;
@@ -116,7 +117,7 @@ function cpuTable(results: ServerThroughputResult[]): { lines: string[]; json: u
   const lines = [
     '## CPU per GiB, server side: each server with its head/cat, and the OpenSSH ssh client with its head (CPU seconds per GiB, median)',
     '',
-    `| cipher | direction | ${servers.map((s) => s.replace('ssh -> ', '')).join(' | ')} | ssh client (with hush / sshd / ssh2) | hush server / sshd |`,
+    `| cipher | direction | ${servers.map((s) => s.replace('ssh -> ', '')).join(' | ')} | ssh client (with each, in that order) | hush server / sshd |`,
     `|---|---|${servers.map(() => '---:').join('|')}|---:|---:|`,
   ];
   const json: unknown[] = [];
@@ -176,10 +177,10 @@ async function main(): Promise<void> {
   const serverSide = want('throughput') ? await benchServerThroughput({ quick, reps: tpReps }) : [];
   const size = quick ? '16 MiB' : '1 GiB';
   const tables = !want('throughput') ? [] : [
-    sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max))`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client']]),
-    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server'], [['ssh -> hush server', 'ssh -> sshd'], ['ssh -> hush server', 'ssh -> ssh2 server']]),
+    sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max))`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client', 'ssh2 client (pure JS)'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client'], ['hush client', 'ssh2 client (pure JS)']]),
+    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server', 'ssh -> ssh2 server (pure JS)'], [['ssh -> hush server', 'ssh -> sshd'], ['ssh -> hush server', 'ssh -> ssh2 server'], ['ssh -> hush server', 'ssh -> ssh2 server (pure JS)']]),
     cpuTable(serverSide),
-    sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2'], [['hush <-> hush', 'ssh2 <-> ssh2']]),
+    sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2', 'ssh2 <-> ssh2 (pure JS)'], [['hush <-> hush', 'ssh2 <-> ssh2'], ['hush <-> hush', 'ssh2 <-> ssh2 (pure JS)']]),
   ];
 
   // Connection setup: latency and sustained rate, same load generator for all three servers.
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
     `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `node ${process.version}, OpenSSL ${process.versions.openssl}; ${reps} repetition(s), median [min-max]`,
+    `ssh2 ${SSH2_VERSION} as installed: crypto ${ssh2UsesBinding('installed') ? 'in its native binding (sshcrypto.node, built at install)' : 'in JavaScript (its native binding was not built)'}; "pure JS": the same package without the binding`,
   ];
   const lines: string[] = [];
   let group = '';

@@ -43,7 +43,8 @@ export interface SetupResult {
   home: 'empty' | 'real';
 }
 
-function startChild(cmd: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
+/** Starts a server process and resolves once its output matches `ready`. */
+export function startChild(cmd: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const on = (b: Buffer) => (out += b.toString());

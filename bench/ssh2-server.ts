@@ -1,14 +1,16 @@
 /**
  * A minimal ssh2-package server for the benchmark, run as its own process:
- *   node dist/bench/ssh2-server.js <hostKeyFile> <authorizedPublicKeyLine>
+ *   node dist/bench/ssh2-server.js <hostKeyFile> <authorizedPublicKeyLine> [<ssh2 package directory>]
  * Publickey auth for that one key; `exec` runs the command with /bin/sh -c (a real process, as
  * hushd and sshd do). Prints "listening <port>" when ready.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import ssh2 from 'ssh2';
+import { createRequire } from 'node:module';
 
-const [hostKeyFile, authorized] = process.argv.slice(2);
+const [hostKeyFile, authorized, ssh2Dir] = process.argv.slice(2);
+// The package as installed, or another copy of it (bench/ssh2-load.ts: without its native binding).
+const ssh2: unknown = createRequire(import.meta.url)(ssh2Dir ?? 'ssh2');
 const allowed = Buffer.from(authorized!.split(' ')[1]!, 'base64');
 const lib = ssh2 as unknown as {
   Server: new (o: object, onClient: (c: EventEmitterLike) => void) => { listen(p: number, h: string, cb: () => void): void; address(): { port: number } };

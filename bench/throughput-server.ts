@@ -1,8 +1,9 @@
 /**
  * Bulk throughput, server side and library to library:
- * - OpenSSH `ssh` as the client, against the hush server (this process, its real session handler
- *   running `head`/`cat`) and against OpenSSH sshd, download and upload per cipher;
- * - hush client <-> hush server in one process vs ssh2 client <-> ssh2 server in one process,
+ * - OpenSSH `ssh` as the client, against hushd, OpenSSH sshd and the ssh2 package's server (as
+ *   installed, and pure JS), each its own process running `head`/`cat`, download and upload per
+ *   cipher, with the CPU each side spent;
+ * - hush client <-> hush server in one process vs ssh2 client <-> ssh2 server in one process (both flavours),
  *   the server side producing / consuming the bytes in memory (no child process).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -15,8 +16,9 @@ import { PrivateKey } from '../src/keys/private-key.js';
 import { connect } from '../src/node/client.js';
 import { createServer, type Server } from '../src/node/server.js';
 import type { SessionChannel } from '../src/node/session-channel.js';
-import { startSshd } from '../test/harness/peers.js';
-import type { Ssh2Lib } from './ssh2-types.js';
+import { freePort, startSshd } from '../test/harness/peers.js';
+import { startChild } from './setup.js';
+import { loadSsh2, ssh2Path, type Ssh2Flavour } from './ssh2-load.js';
 
 export interface ServerThroughputResult {
   cipher: string;
@@ -56,7 +58,7 @@ const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 /**
  * One transfer by OpenSSH ssh against a server; `serverCpu` reads the server side's CPU seconds
  * so far (process and reaped children). The ssh client's own CPU (with its head) comes from the
- * shell's `times`; for a server in this process it is taken out of the children's total.
+ * shell's `times`.
  */
 async function sshRun(
   port: number,
@@ -65,11 +67,11 @@ async function sshRun(
   mac: string | undefined,
   direction: string,
   bytes: number,
-  serverCpu: { read(): number; includesClient: boolean },
+  serverCpu: () => number,
 ): Promise<{ mibPerSec: number; serverCpuPerGiB: number; clientCpuPerGiB: number }> {
   const ssh = `ssh -p ${port} -i ${keyPath} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o Ciphers=${cipher}${mac ? ` -o MACs=${mac}` : ''} root@127.0.0.1`;
   const transfer = direction === 'download' ? `${ssh} 'head -c ${bytes} /dev/zero' > /dev/null` : `head -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'`;
-  const cpu0 = serverCpu.read();
+  const cpu0 = serverCpu();
   const start = process.hrtime.bigint();
   const { elapsed, times } = await new Promise<{ elapsed: number; times: string }>((resolve, reject) => {
     const p = spawn('sh', ['-c', `${transfer} && times`], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,7 +83,7 @@ async function sshRun(
   });
   const gib = bytes / 2 ** 30;
   const client = childrenTimes(times);
-  const server = serverCpu.read() - cpu0 - (serverCpu.includesClient ? client : 0);
+  const server = serverCpu() - cpu0;
   return { mibPerSec: bytes / elapsed / 2 ** 20, serverCpuPerGiB: server / gib, clientCpuPerGiB: client / gib };
 }
 
@@ -135,8 +137,8 @@ async function hushPair(cipher: string, mac: string | undefined, direction: stri
 }
 
 
-async function ssh2Pair(cipher: string, mac: string | undefined, direction: string, bytes: number, hostKeyPem: string): Promise<number> {
-  const lib = (await import('ssh2')).default as unknown as Ssh2Lib;
+async function ssh2Pair(flavour: Ssh2Flavour, cipher: string, mac: string | undefined, direction: string, bytes: number, hostKeyPem: string): Promise<number> {
+  const lib = loadSsh2(flavour);
   const algorithms = { cipher: [cipher], ...(mac ? { hmac: [mac] } : {}) };
   const server = new lib.Server({ hostKeys: [hostKeyPem], algorithms }, (client) => {
     client
@@ -206,6 +208,14 @@ async function ssh2Pair(cipher: string, mac: string | undefined, direction: stri
   }
 }
 
+/** bench/ssh2-server.ts as its own process (exec runs the command with /bin/sh -c), with that flavour of ssh2. */
+async function startSsh2Server(flavour: Ssh2Flavour, hostKeyFile: string, line: string) {
+  const script = fileURLToPath(new URL('./ssh2-server.js', import.meta.url));
+  const { child, output } = await startChild(process.execPath, [script, hostKeyFile, line, ssh2Path(flavour)], /listening \d+/);
+  const port = Number(/listening (\d+)/.exec(output())![1]);
+  return { child, port, cpu: () => processCpu(child.pid!) };
+}
+
 export async function benchServerThroughput(opts: { quick: boolean; reps: number }): Promise<ServerThroughputResult[]> {
   const bytes = opts.quick ? 16 * 2 ** 20 : 2 ** 30;
   const dir = mkdtempSync(join(tmpdir(), 'hush-bench-'));
@@ -216,9 +226,6 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   const sshd = await startSshd({ authorizedKeys: [line], config: ['LogLevel ERROR', 'MaxStartups 100'] });
   const hostKey = PrivateKey.generate('ed25519');
   const accept = (req: { method: string; key?: Uint8Array }) => (req.method === 'publickey' && req.key && Buffer.from(req.key).equals(blob) ? 'accept' : 'reject');
-  // hush server with its real session handler (sessions run `head` / `cat` as processes), for ssh.
-  const real = createServer({ hostKeys: [hostKey], authPolicy: accept as never, users: () => ({ name: 'root', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, home: dir, shell: '/bin/sh' }) });
-  const realPort = (await real.listen(0, '127.0.0.1')).port;
   // hush server producing bytes in memory, for the library pair.
   const clientKey = parsePrivateKey(readFileSync(keyPath));
   const mem = createServer({ hostKeys: [hostKey], authPolicy: accept as never, sessions: memorySession, users: () => ({ name: 'bench', uid: 0, gid: 0, home: dir, shell: '/bin/sh' }) });
@@ -226,36 +233,35 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   const hostKeyPem = writeOpenSshPrivateKey(hostKey); // ssh2 reads ed25519 keys in OpenSSH format only
   const hostKeyFile = join(dir, 'host_key');
   writeFileSync(hostKeyFile, hostKeyPem, { mode: 0o600 });
-  // The ssh2 server as its own process (bench/ssh2-server.ts: exec runs the command with /bin/sh -c).
-  const ssh2Server = spawn(process.execPath, [fileURLToPath(new URL('./ssh2-server.js', import.meta.url)), hostKeyFile, line], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ssh2Port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    ssh2Server.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    ssh2Server.once('exit', (code) => reject(new Error(`ssh2 server exited (${code})`)));
-  });
-  const ownCpu = { read: () => processCpu(process.pid), includesClient: true };
-  const sshdCpu = { read: () => processCpu(sshd.pid), includesClient: false };
-  const ssh2Cpu = { read: () => processCpu(ssh2Server.pid!), includesClient: false };
+  // hushd, its own process as sshd and the ssh2 servers are (sessions run `head` / `cat` with root's shell).
+  const hushdPort = await freePort();
+  const hushdConfig = join(dir, 'hushd_config');
+  writeFileSync(join(dir, 'authorized_keys'), `${line}\n`);
+  writeFileSync(hushdConfig, `ListenAddress 127.0.0.1\nPort ${hushdPort}\nHostKey ${hostKeyFile}\nAuthorizedKeysFile ${join(dir, 'authorized_keys')}\nLogLevel ERROR\n`);
+  const hushd = await startChild(process.execPath, [fileURLToPath(new URL('../src/cli/hushd.js', import.meta.url)), '-e', '-f', hushdConfig], /Server listening/);
+  const hushdCpu = () => processCpu(hushd.child.pid!);
+  const ssh2 = await startSsh2Server('installed', hostKeyFile, line);
+  const ssh2Js = await startSsh2Server('pure-js', hostKeyFile, line);
+  const sshdCpu = () => processCpu(sshd.pid);
   const out: ServerThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
       for (const { cipher, mac } of BENCH_CIPHERS) {
         for (const direction of ['download', 'upload'] as const) {
-          out.push({ cipher, direction, implementation: 'ssh -> hush server', ...(await sshRun(realPort, keyPath, cipher, mac, direction, bytes, ownCpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> hush server', ...(await sshRun(hushdPort, keyPath, cipher, mac, direction, bytes, hushdCpu)) });
           out.push({ cipher, direction, implementation: 'ssh -> sshd', ...(await sshRun(sshd.port, keyPath, cipher, mac, direction, bytes, sshdCpu)) });
-          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server', ...(await sshRun(ssh2Port, keyPath, cipher, mac, direction, bytes, ssh2Cpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server', ...(await sshRun(ssh2.port, keyPath, cipher, mac, direction, bytes, ssh2.cpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server (pure JS)', ...(await sshRun(ssh2Js.port, keyPath, cipher, mac, direction, bytes, ssh2Js.cpu)) });
           out.push({ cipher, direction, implementation: 'hush <-> hush', mibPerSec: await hushPair(cipher, mac, direction, bytes, mem, memPort, clientKey) });
-          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await ssh2Pair(cipher, mac, direction, bytes, hostKeyPem) });
+          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await ssh2Pair('installed', cipher, mac, direction, bytes, hostKeyPem) });
+          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2 (pure JS)', mibPerSec: await ssh2Pair('pure-js', cipher, mac, direction, bytes, hostKeyPem) });
         }
       }
     }
   } finally {
-    ssh2Server.kill('SIGTERM');
-    await real.close();
+    ssh2.child.kill('SIGTERM');
+    ssh2Js.child.kill('SIGTERM');
+    hushd.child.kill('SIGTERM');
     await mem.close();
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -12,11 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { parsePrivateKey } from '../src/keys/formats/index.js';
 import { connect } from '../src/node/client.js';
 import { startSshd } from '../test/harness/peers.js';
+import { loadSsh2, type Ssh2Flavour } from './ssh2-load.js';
 
 export interface ThroughputResult {
   cipher: string;
   direction: 'download' | 'upload';
-  implementation: 'hush client' | 'OpenSSH ssh' | 'ssh2 client';
+  implementation: 'hush client' | 'OpenSSH ssh' | 'ssh2 client' | 'ssh2 client (pure JS)';
   mibPerSec: number;
 }
 
@@ -77,8 +78,8 @@ function opensshRun(port: number, keyPath: string, cipher: string, mac: string |
   });
 }
 
-async function ssh2Run(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
-  const { Client } = (await import('ssh2')).default as unknown as { Client: new () => Ssh2Client };
+async function ssh2Run(flavour: Ssh2Flavour, port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
+  const { Client } = loadSsh2(flavour) as unknown as { Client: new () => Ssh2Client };
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
     client.on('ready', resolve).on('error', reject);
@@ -142,7 +143,8 @@ export async function benchThroughput(opts: { quick: boolean; reps: number }): P
         for (const direction of ['download', 'upload'] as const) {
           out.push({ cipher, direction, implementation: 'hush client', mibPerSec: await hushRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
           out.push({ cipher, direction, implementation: 'OpenSSH ssh', mibPerSec: await opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
-          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await ssh2Run(sshd.port, keyPath, cipher, mac, direction, bytes) });
+          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await ssh2Run('installed', sshd.port, keyPath, cipher, mac, direction, bytes) });
+          out.push({ cipher, direction, implementation: 'ssh2 client (pure JS)', mibPerSec: await ssh2Run('pure-js', sshd.port, keyPath, cipher, mac, direction, bytes) });
         }
       }
     }
