@@ -64,8 +64,11 @@ export function startChild(cmd: string, args: string[], ready: RegExp): Promise<
   });
 }
 
+/** Clock ticks per second of /proc/PID/stat's times. */
+export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
 /** CPU seconds used so far by `pid`, its live descendants, and the children they have reaped (/proc/PID/stat). */
-function cpuSeconds(pid: number, tick: number): number {
+export function cpuSeconds(pid: number, tick: number = CLK_TCK): number {
   let total = 0;
   for (const p of [pid, ...descendants(pid)]) {
     try {
@@ -139,7 +142,7 @@ async function measure(
 }
 
 export async function benchSetup(opts: { quick: boolean }): Promise<SetupResult[]> {
-  const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const tick = CLK_TCK;
   const { dir, keyPath, line, hostKey, ak } = benchKeyFiles('hush-setup-');
   const out: SetupResult[] = [];
   const isolate = await canIsolateHome();

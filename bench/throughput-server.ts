@@ -17,7 +17,7 @@ import { connect } from '../src/node/client.js';
 import { createServer, type Server } from '../src/node/server.js';
 import type { SessionChannel } from '../src/node/session-channel.js';
 import { freePort, startSshd } from '../test/harness/peers.js';
-import { startChild } from './setup.js';
+import { cpuSeconds, startChild } from './setup.js';
 import { loadSsh2, ssh2Path, type Ssh2Flavour } from './ssh2-load.js';
 
 export interface ServerThroughputResult {
@@ -30,13 +30,6 @@ export interface ServerThroughputResult {
   /** CPU seconds per GiB of the ssh client and the head feeding or swallowing it (ssh -> server runs only). */
   clientCpuPerGiB?: number;
 }
-
-/** CPU time (s) of a process and its waited-for descendants, from /proc (utime, stime, cutime, cstime). */
-function processCpu(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
-}
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** dash/bash `times`: the shell's own line, then its children's "XmY.YYs XmY.YYs" (user, system). */
 function childrenTimes(out: string): number {
@@ -213,7 +206,7 @@ async function startSsh2Server(flavour: Ssh2Flavour, hostKeyFile: string, line: 
   const script = fileURLToPath(new URL('./ssh2-server.js', import.meta.url));
   const { child, output } = await startChild(process.execPath, [script, hostKeyFile, line, ssh2Path(flavour)], /listening \d+/);
   const port = Number(/listening (\d+)/.exec(output())![1]);
-  return { child, port, cpu: () => processCpu(child.pid!) };
+  return { child, port, cpu: () => cpuSeconds(child.pid!) };
 }
 
 export async function benchServerThroughput(opts: { quick: boolean; reps: number }): Promise<ServerThroughputResult[]> {
@@ -239,10 +232,10 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   writeFileSync(join(dir, 'authorized_keys'), `${line}\n`);
   writeFileSync(hushdConfig, `ListenAddress 127.0.0.1\nPort ${hushdPort}\nHostKey ${hostKeyFile}\nAuthorizedKeysFile ${join(dir, 'authorized_keys')}\nLogLevel ERROR\n`);
   const hushd = await startChild(process.execPath, [fileURLToPath(new URL('../src/cli/hushd.js', import.meta.url)), '-e', '-f', hushdConfig], /Server listening/);
-  const hushdCpu = () => processCpu(hushd.child.pid!);
+  const hushdCpu = () => cpuSeconds(hushd.child.pid!);
   const ssh2 = await startSsh2Server('installed', hostKeyFile, line);
   const ssh2Js = await startSsh2Server('pure-js', hostKeyFile, line);
-  const sshdCpu = () => processCpu(sshd.pid);
+  const sshdCpu = () => cpuSeconds(sshd.pid);
   const out: ServerThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
