@@ -56,6 +56,12 @@ export interface PacketOpener {
   decryptLength(seq: number, head: Uint8Array): number;
   /** Verifies (in constant time) and decrypts; returns padding_length || payload || padding. Throws SshError('ERR_MAC'). */
   open(seq: number, wire: Uint8Array): Uint8Array;
+  /**
+   * open(), decrypting inside `wire` and returning a view of it, for a caller that owns the
+   * memory outright (the transport, given a socket's fresh read chunk). Optional: an opener
+   * that cannot decrypt in place leaves it out and open() is used.
+   */
+  openInPlace?(seq: number, wire: Uint8Array): Uint8Array;
 }
 
 export interface CipherAlgorithm {

@@ -26,7 +26,12 @@ import {
   ChaCha20Poly1305Sealer,
 } from './chacha20-poly1305.js';
 import { CipherMacOpener, CipherMacSealer, type HmacSpec, type StreamCipherSpec } from './cipher-mac.js';
+import { nativeCrypto } from './native.js';
+import { nativeChaChaOpener, nativeChaChaSealer, nativeGcmOpener, nativeGcmSealer } from './native-aead.js';
 import { PlainOpener, PlainSealer } from './plain.js';
+
+/** The native addon when it was built (native.ts); the same constructions otherwise. */
+const native = nativeCrypto();
 
 type Construction =
   | { readonly kind: 'none' }
@@ -188,9 +193,9 @@ export function createSealer(cipher: string, mac: string | null, keys: Direction
     case 'none':
       return new PlainSealer();
     case 'chacha20-poly1305':
-      return new ChaCha20Poly1305Sealer(keys);
+      return native ? nativeChaChaSealer(native, keys) : new ChaCha20Poly1305Sealer(keys);
     case 'gcm':
-      return new AesGcmSealer(r.spec, keys);
+      return native ? nativeGcmSealer(native, r.spec, keys) : new AesGcmSealer(r.spec, keys);
     case 'cipher-mac':
       return new CipherMacSealer(r.spec, r.mac, keys);
   }
@@ -203,9 +208,9 @@ export function createOpener(cipher: string, mac: string | null, keys: Direction
     case 'none':
       return new PlainOpener();
     case 'chacha20-poly1305':
-      return new ChaCha20Poly1305Opener(keys);
+      return native ? nativeChaChaOpener(native, keys) : new ChaCha20Poly1305Opener(keys);
     case 'gcm':
-      return new AesGcmOpener(r.spec, keys);
+      return native ? nativeGcmOpener(native, r.spec, keys) : new AesGcmOpener(r.spec, keys);
     case 'cipher-mac':
       return new CipherMacOpener(r.spec, r.mac, keys);
   }

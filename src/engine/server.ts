@@ -47,8 +47,8 @@ export class ServerEngine {
     return this.auth.authenticated;
   }
 
-  receive(data: Uint8Array): void {
-    this.transport.receive(data);
+  receive(data: Uint8Array, owned = false): void {
+    this.transport.receive(data, owned);
     this.step();
   }
   receiveEnd(): void {

@@ -6,7 +6,8 @@
 import type { OnReadOpts, Socket } from 'node:net';
 
 export interface SansIoEngine<E> {
-  receive(data: Uint8Array): void;
+  /** `owned`: the bytes are given away and may be decrypted in place (a socket's fresh chunk). */
+  receive(data: Uint8Array, owned?: boolean): void;
   receiveEnd(): void;
   pollTransmit(): Uint8Array | undefined;
   /** Optional fast form of pollTransmit: hands every piece ready now to `write`; returns whether there were any. */
@@ -80,12 +81,17 @@ export class SocketDriver<E> {
   ) {
     this.now = options.now ?? Date.now;
     socket.setNoDelay(true); // without it a handshake on loopback waits on delayed ACKs
-    const receive = (chunk: Uint8Array): void => {
-      engine.receive(chunk);
-      this.pump();
-    };
-    if (options.reader) options.reader.attach(receive);
-    else socket.on('data', receive);
+    if (options.reader) {
+      options.reader.attach((chunk: Uint8Array): void => {
+        engine.receive(chunk); // the reader's buffer is reused for the next read
+        this.pump();
+      });
+    } else {
+      socket.on('data', (chunk: Uint8Array): void => {
+        engine.receive(chunk, true); // a new Buffer per read, referenced by nothing else
+        this.pump();
+      });
+    }
     socket.on('end', () => {
       engine.receiveEnd();
       this.pump();

@@ -31,11 +31,19 @@ export class PacketDecoder {
   private opener: PacketOpener;
   private decompressor: Decompressor | undefined;
   /**
-   * Received bytes not yet made into packets. Held only while needed: an idle connection keeps
-   * no receive buffer (thousands of idle connections would otherwise hold 16 KiB each), while a
-   * bulk transfer, whose reads are large, keeps its grown buffer between reads.
+   * Received bytes not yet made into packets: buf[start, end), then the chunks in `queue`.
+   * Held only while needed: an idle connection keeps no receive buffer (thousands of idle
+   * connections would otherwise hold 16 KiB each), while a bulk transfer, whose reads are
+   * large, keeps its grown buffer between reads.
    */
   private buf: Uint8Array = EMPTY;
+  /** The decoder's own, reusable buffer; buf is either this or an adopted chunk. */
+  private own: Uint8Array = EMPTY;
+  /** buf is a chunk the caller gave away (push with owned): decrypted in place, never written again. */
+  private adopted = false;
+  /** Adopted chunks received after buf, in order. */
+  private queue: Uint8Array[] = [];
+  private queued = 0;
   private lastPush = 0;
   private start = 0;
   private end = 0;
@@ -62,7 +70,7 @@ export class PacketDecoder {
   }
 
   get buffered(): number {
-    return this.end - this.start;
+    return this.end - this.start + this.queued;
   }
 
   resetCounters(): void {
@@ -72,36 +80,114 @@ export class PacketDecoder {
 
   /** @internal bytes of receive buffer currently held */
   get capacity(): number {
-    return this.buf.length;
+    return this.own.length;
   }
 
-  push(data: Uint8Array): void {
+  /**
+   * Adds received bytes. With `owned`, the caller gives `data` away: nothing else will use it
+   * again (a socket's freshly allocated read chunk). Packets that lie wholly inside such a chunk
+   * are then decrypted in place and handed out as views of it: no copy and no new buffer (the
+   * opener's openInPlace). Only a packet split across chunks is copied together, into the
+   * decoder's own buffer. Without `owned` the bytes are copied in.
+   */
+  push(data: Uint8Array, owned = false): void {
     if (data.length === 0) return;
     this.lastPush = data.length;
-    if (this.end + data.length > this.buf.length) {
-      const live = this.end - this.start;
-      if (live + data.length > this.buf.length) {
-        let cap = Math.max(this.buf.length * 2, MIN_CAPACITY);
-        while (cap < live + data.length) cap *= 2;
-        const next = new Uint8Array(cap);
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
-      } else {
-        this.buf.copyWithin(0, this.start, this.end);
+    if (this.start === this.end && this.queued === 0) {
+      if (owned) {
+        this.buf = data;
+        this.adopted = true;
+        this.start = 0;
+        this.end = data.length;
+        return;
       }
-      this.start = 0;
-      this.end = live;
+      if (this.adopted) this.useOwn();
     }
+    if (owned || this.adopted || this.queued > 0) {
+      // Behind an adopted chunk (or other queued ones): queue it, copied unless given away.
+      this.queue.push(owned ? data : data.slice());
+      this.queued += data.length;
+      return;
+    }
+    this.reserve(data.length);
     this.buf.set(data, this.end);
     this.end += data.length;
+  }
+
+  /** Switches buf to the decoder's own buffer, empty. */
+  private useOwn(): void {
+    this.buf = this.own;
+    this.adopted = false;
+    this.start = this.end = 0;
+  }
+
+  /** Makes room for n more bytes after buf[start, end), which must be the decoder's own buffer. */
+  private reserve(n: number): void {
+    if (this.end + n <= this.buf.length) return;
+    const live = this.end - this.start;
+    if (live + n > this.buf.length) {
+      let cap = Math.max(this.buf.length * 2, MIN_CAPACITY);
+      while (cap < live + n) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(this.start, this.end));
+      this.buf = this.own = next;
+    } else {
+      this.buf.copyWithin(0, this.start, this.end);
+    }
+    this.start = 0;
+    this.end = live;
+  }
+
+  /**
+   * Makes the first n buffered bytes contiguous in buf, if that many have arrived: the bytes
+   * left in buf and enough of the queued chunks are copied into the decoder's own buffer (one
+   * packet's worth at most), and the rest of the last chunk used stays queued.
+   */
+  private gather(n: number): boolean {
+    let avail = this.end - this.start;
+    if (avail >= n) return true;
+    if (avail + this.queued < n) return false;
+    if (avail === 0) {
+      this.nextChunk();
+      return this.gather(n);
+    }
+    if (this.adopted) {
+      const rest = this.buf.subarray(this.start, this.end);
+      this.useOwn();
+      this.reserve(n);
+      this.buf.set(rest, 0);
+      this.end = rest.length;
+    } else {
+      this.reserve(n - avail);
+    }
+    while (avail < n) {
+      const chunk = this.queue[0]!;
+      const take = Math.min(chunk.length, n - avail);
+      this.buf.set(chunk.subarray(0, take), this.end);
+      this.end += take;
+      avail += take;
+      this.queued -= take;
+      if (take === chunk.length) this.queue.shift();
+      else this.queue[0] = chunk.subarray(take);
+    }
+    return true;
+  }
+
+  /** buf is used up: continue with the next queued chunk. */
+  private nextChunk(): void {
+    const chunk = this.queue.shift()!;
+    this.queued -= chunk.length;
+    this.buf = chunk;
+    this.adopted = true;
+    this.start = 0;
+    this.end = chunk.length;
   }
 
   /** The next complete packet, or undefined when more bytes are needed. Throws SshError on bad input. */
   next(): DecodedPacket | undefined {
     const o = this.opener;
-    const avail = this.end - this.start;
     if (this.pending < 0) {
-      if (avail < o.lengthBytes) return undefined;
+      if (!this.gather(o.lengthBytes)) return undefined;
       const len = o.decryptLength(this.seq, this.buf.subarray(this.start, this.start + o.lengthBytes));
       if (len > this.maxPacketLength) throw lengthError(`bad packet length ${len}: larger than the ${this.maxPacketLength}-byte limit`);
       if (len < 5) throw lengthError(`bad packet length ${len}: too short`);
@@ -113,13 +199,17 @@ export class PacketDecoder {
     }
     const len = this.pending;
     const total = 4 + len + o.tagLength;
-    if (avail < total) return undefined;
+    if (!this.gather(total)) return undefined;
     const wire = this.buf.subarray(this.start, this.start + total);
-    let plain = o.open(this.seq, wire);
+    const inPlace = this.adopted && o.openInPlace !== undefined;
+    let plain = inPlace ? o.openInPlace!(this.seq, wire) : o.open(this.seq, wire);
     this.start += total;
     if (this.start === this.end) {
-      this.start = this.end = 0;
-      if (this.lastPush < KEEP_AFTER_PUSH) this.buf = EMPTY;
+      if (this.queued > 0) this.nextChunk();
+      else {
+        this.useOwn();
+        if (this.lastPush < KEEP_AFTER_PUSH) this.buf = this.own = EMPTY;
+      }
     }
     this.pending = -1;
     const padding = plain[0]!;
@@ -128,8 +218,9 @@ export class PacketDecoder {
         reason: DisconnectReason.PROTOCOL_ERROR,
       });
     }
-    // The plain opener may hand back a view of our buffer, which later input overwrites.
-    if (plain.buffer === this.buf.buffer) plain = plain.slice();
+    // The plain opener may hand back a view of our own buffer, which later input overwrites
+    // (views of an adopted chunk are safe: nothing writes to it again).
+    if (!inPlace && plain.buffer === this.own.buffer) plain = plain.slice();
     let payload = plain.subarray(1, len - padding);
     const seq = this.seq;
     this.seq = (this.seq + 1) >>> 0;

@@ -138,7 +138,8 @@ export class Transport {
 
   // ---- sans-I/O interface --------------------------------------------------------------------
 
-  receive(data: Uint8Array): void {
+  /** Bytes from the peer. `owned`: the caller gives `data` away (PacketDecoder.push). */
+  receive(data: Uint8Array, owned = false): void {
     if (this.closedValue) return;
     try {
       let rest = data;
@@ -150,7 +151,7 @@ export class Transport {
         this.peer = v;
         this.events.push({ type: 'version', version: v, preamble: this.versionReader.preamble });
       }
-      this.decoder.push(rest);
+      this.decoder.push(rest, owned);
       this.processPackets();
     } catch (e) {
       this.fail(e);

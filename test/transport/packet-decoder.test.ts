@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { plainOpener, plainSealer } from '../../src/algorithms/registry.js';
 import { PacketDecoder } from '../../src/transport/packet-decoder.js';
 import { PacketEncoder } from '../../src/transport/packet-encoder.js';
+import { createOpener, createSealer } from '../../src/crypto/cipher-registry.js';
+import { Rng } from '../crypto/helpers.js';
 
 function wire(payloads: Uint8Array[]): Uint8Array {
   const enc = new PacketEncoder(plainSealer(), (n) => new Uint8Array(randomBytes(n)));
@@ -43,4 +45,56 @@ test('a small message is decoded and its buffer let go; a large read keeps the b
   d.push(wire([small]));
   assert.deepEqual(drain(d), [small]);
   assert.equal(d.capacity, 0, 'let go after a small read');
+});
+
+/** Packets sealed with `name` (or plain), the wire cut at random points, pushed chunk by chunk. */
+function chunkedRoundTrip(name: string | undefined, seed: number, owned: (i: number) => boolean): void {
+  const rng = new Rng(seed);
+  const keys = { key: rng.bytes(64), iv: rng.bytes(16), macKey: rng.bytes(64) };
+  const mac = name === undefined ? null : 'hmac-sha2-256-etm@openssh.com';
+  const enc = new PacketEncoder(name ? createSealer(name, mac, keys) : plainSealer(), (n) => rng.bytes(n));
+  const d = new PacketDecoder(name ? createOpener(name, mac, keys) : plainOpener());
+  const payloads = Array.from({ length: 60 }, (_, i) => rng.bytes(i % 3 === 0 ? 1 + rng.int(40) : 1 + rng.int(36000)));
+  const pieces: Uint8Array[] = [];
+  for (const p of payloads) enc.encodeTo(p, undefined, { push: (b) => pieces.push(new Uint8Array(b)) });
+  const all = new Uint8Array(Buffer.concat(pieces));
+  const got: Uint8Array[] = [];
+  let i = 0;
+  for (let at = 0; at < all.length; i++) {
+    // Reads of 1 byte to 80 KiB: packets inside one read, split across two, and across many.
+    const n = Math.min(all.length - at, i % 7 === 0 ? 1 + rng.int(16) : 1 + rng.int(80000));
+    const chunk = all.slice(at, at + n);
+    d.push(chunk, owned(i));
+    if (owned(i)) rng.bytes(1); // (the caller never touches an owned chunk again)
+    for (let p = d.next(); p !== undefined; p = d.next()) got.push(p.payload); // views kept, not copied
+    at += n;
+  }
+  assert.equal(got.length, payloads.length);
+  // Every payload handed out earlier is still intact after all later reads were processed.
+  got.forEach((p, k) => assert.deepEqual(p, payloads[k], `payload ${k} (${name ?? 'plain'})`));
+  assert.equal(d.buffered, 0);
+}
+
+for (const name of [undefined, 'aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr']) {
+  test(`owned reads (${name ?? 'no cipher'}): packets inside, across and over many chunks come out whole and stay intact`, () => {
+    chunkedRoundTrip(name, 11, () => true);
+    chunkedRoundTrip(name, 12, (i) => i % 2 === 0); // owned and copied reads mixed
+    chunkedRoundTrip(name, 13, () => false);
+  });
+}
+
+test('an owned read is not copied: a packet inside it is decrypted in place when the opener can', () => {
+  const rng = new Rng(3);
+  const keys = { key: rng.bytes(16), iv: rng.bytes(12), macKey: new Uint8Array(0) };
+  const opener = createOpener('aes128-gcm@openssh.com', null, keys);
+  const enc = new PacketEncoder(createSealer('aes128-gcm@openssh.com', null, keys), (n) => rng.bytes(n));
+  const pieces: Uint8Array[] = [];
+  enc.encodeTo(rng.bytes(1000), undefined, { push: (b) => pieces.push(new Uint8Array(b)) });
+  const chunk = new Uint8Array(Buffer.concat(pieces));
+  const d = new PacketDecoder(opener);
+  d.push(chunk, true);
+  const p = d.next()!;
+  if (opener.openInPlace) assert.equal(p.payload.buffer, chunk.buffer, 'the payload is a view of the read chunk');
+  else assert.notEqual(p.payload.buffer, chunk.buffer);
+  assert.equal(d.capacity, 0, 'no receive buffer of its own was needed');
 });
