@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include "chachapoly.h"
+#include "ctr_etm.h"
 #include "gcm.h"
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -16,6 +17,9 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("chachaSeal", hush_chacha_seal),
       FN("chachaLength", hush_chacha_length),
       FN("chachaOpen", hush_chacha_open),
+      FN("etmNew", hush_etm_new),
+      FN("etmSeal", hush_etm_seal),
+      FN("etmOpen", hush_etm_open),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -27,7 +27,14 @@ import {
 } from './chacha20-poly1305.js';
 import { CipherMacOpener, CipherMacSealer, type HmacSpec, type StreamCipherSpec } from './cipher-mac.js';
 import { nativeCrypto } from './native.js';
-import { nativeChaChaOpener, nativeChaChaSealer, nativeGcmOpener, nativeGcmSealer } from './native-aead.js';
+import { nativeChaChaOpener,
+  nativeChaChaSealer,
+  nativeEtmOpener,
+  nativeEtmSealer,
+  nativeEtmSupports,
+  nativeGcmOpener,
+  nativeGcmSealer,
+ } from './native-aead.js';
 import { PlainOpener, PlainSealer } from './plain.js';
 
 /** The native addon when it was built (native.ts); the same constructions otherwise. */
@@ -197,7 +204,9 @@ export function createSealer(cipher: string, mac: string | null, keys: Direction
     case 'gcm':
       return native ? nativeGcmSealer(native, r.spec, keys) : new AesGcmSealer(r.spec, keys);
     case 'cipher-mac':
-      return new CipherMacSealer(r.spec, r.mac, keys);
+      return native && nativeEtmSupports(r.spec, r.mac)
+        ? nativeEtmSealer(native, r.spec, r.mac, keys)
+        : new CipherMacSealer(r.spec, r.mac, keys);
   }
 }
 
@@ -212,7 +221,9 @@ export function createOpener(cipher: string, mac: string | null, keys: Direction
     case 'gcm':
       return native ? nativeGcmOpener(native, r.spec, keys) : new AesGcmOpener(r.spec, keys);
     case 'cipher-mac':
-      return new CipherMacOpener(r.spec, r.mac, keys);
+      return native && nativeEtmSupports(r.spec, r.mac)
+        ? nativeEtmOpener(native, r.spec, r.mac, keys)
+        : new CipherMacOpener(r.spec, r.mac, keys);
   }
 }
 

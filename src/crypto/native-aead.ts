@@ -6,6 +6,7 @@
  */
 import type { DirectionKeys, PacketOpener, PacketSealer, WireSink } from '../algorithms/types.js';
 import { GCM_BLOCK_SIZE, GCM_IV_LENGTH, type GcmSpec } from './aes-gcm.js';
+import type { HmacSpec, StreamCipherSpec } from './cipher-mac.js';
 import {
   CHACHA20_POLY1305_BLOCK_SIZE,
   CHACHA20_POLY1305_KEY_LENGTH,
@@ -14,27 +15,29 @@ import {
 import type { NativeCrypto } from './native.js';
 import { allocUninitialized, badPacketLength, checkAligned, macError, readUint32, sealJoined, takeKey } from './packet-util.js';
 
-/** Both constructions have a 16-byte tag after the packet and send packet_length outside the alignment. */
-const TAG = 16;
+/** The AEAD constructions' tag; EtM's is the HMAC's length. */
+const AEAD_TAG = 16;
 
 /** One AEAD cipher as the addon implements it, bound to one direction's keys. */
 interface NativeAead {
   readonly name: string;
   readonly blockSize: number;
-  /** out = wire bytes of `packet` (packet.length + 16). */
+  readonly tagLength: number;
+  /** out = wire bytes of `packet` (packet.length + tagLength). */
   seal(seq: number, packet: Uint8Array, out: Uint8Array): void;
   length(seq: number, head: Uint8Array): number;
-  /** out = plaintext after packet_length (wire.length - 20); false on a bad tag. */
+  /** out = plaintext after packet_length (wire.length - 4 - tagLength); false on a bad tag. */
   open(seq: number, wire: Uint8Array, out: Uint8Array): boolean;
 }
 
 class NativeSealer implements PacketSealer {
   readonly lengthExcluded = true;
-  readonly tagLength = TAG;
+  readonly tagLength: number;
   readonly blockSize: number;
 
   constructor(private readonly aead: NativeAead) {
     this.blockSize = aead.blockSize;
+    this.tagLength = aead.tagLength;
   }
 
   seal(seq: number, packet: Uint8Array): Uint8Array {
@@ -44,7 +47,7 @@ class NativeSealer implements PacketSealer {
   /** One piece: the whole wire packet. */
   sealTo(seq: number, packet: Uint8Array, out: WireSink): number {
     checkAligned(this.aead.name, packet, this.blockSize, true);
-    const wire = allocUninitialized(packet.length + TAG);
+    const wire = allocUninitialized(packet.length + this.tagLength);
     this.aead.seal(seq, packet, wire);
     out.push(wire);
     return wire.length;
@@ -53,12 +56,13 @@ class NativeSealer implements PacketSealer {
 
 class NativeOpener implements PacketOpener {
   readonly lengthExcluded = true;
-  readonly tagLength = TAG;
   readonly lengthBytes = 4;
+  readonly tagLength: number;
   readonly blockSize: number;
 
   constructor(private readonly aead: NativeAead) {
     this.blockSize = aead.blockSize;
+    this.tagLength = aead.tagLength;
   }
 
   decryptLength(seq: number, head: Uint8Array): number {
@@ -74,7 +78,7 @@ class NativeOpener implements PacketOpener {
   }
 
   private bodyLength(wire: Uint8Array): number {
-    const n = wire.length - TAG;
+    const n = wire.length - this.tagLength;
     if (n < 4 + this.blockSize || (n - 4) % this.blockSize !== 0) throw badPacketLength(this.aead.name, n);
     return n - 4;
   }
@@ -92,6 +96,7 @@ function gcm(n: NativeCrypto, spec: GcmSpec, keys: DirectionKeys, encrypt: boole
   return {
     name: spec.name,
     blockSize: GCM_BLOCK_SIZE,
+    tagLength: AEAD_TAG,
     seal: (_seq, packet, out) => n.gcmSeal(h, packet, out),
     length: (_seq, head) => readUint32(head), // sent in the clear, authenticated as AAD
     open: (_seq, wire, out) => n.gcmOpen(h, wire, out),
@@ -104,12 +109,43 @@ function chacha(n: NativeCrypto, keys: DirectionKeys): NativeAead {
   return {
     name: CHACHA20_POLY1305_NAME,
     blockSize: CHACHA20_POLY1305_BLOCK_SIZE,
+    tagLength: AEAD_TAG,
     seal: (seq, packet, out) => n.chachaSeal(h, seq, packet, out),
     length: (seq, head) => n.chachaLength(h, seq, head), // authenticated only by open()
     open: (seq, wire, out) => n.chachaOpen(h, seq, wire, out),
   };
 }
 
+/**
+ * AES-CTR with an encrypt-then-MAC HMAC (OpenSSH PROTOCOL §1.5): packet_length in the clear,
+ * the MAC over seq || packet_length || ciphertext checked before anything is decrypted.
+ */
+function etm(n: NativeCrypto, spec: StreamCipherSpec, mac: HmacSpec, keys: DirectionKeys, encrypt: boolean): NativeAead {
+  const h = n.etmNew(
+    takeKey('key', spec.name, keys.key, spec.keyLength),
+    takeKey('IV', spec.name, keys.iv, spec.ivLength),
+    takeKey('MAC key', mac.name, keys.macKey, mac.keyLength),
+    encrypt,
+  );
+  return {
+    name: mac.name,
+    blockSize: Math.max(spec.blockSize, 8),
+    tagLength: mac.tagLength,
+    seal: (seq, packet, out) => n.etmSeal(h, seq, packet, out),
+    length: (_seq, head) => readUint32(head),
+    open: (seq, wire, out) => n.etmOpen(h, seq, wire, out),
+  };
+}
+
+/** Whether etm() can do this pair: AES in CTR mode with an EtM HMAC whose key is as long as its digest. */
+export function nativeEtmSupports(spec: StreamCipherSpec, mac: HmacSpec): boolean {
+  return mac.etm && /^aes-(128|192|256)-ctr$/.test(spec.nodeName) && mac.keyLength === mac.tagLength;
+}
+
+export const nativeEtmSealer = (n: NativeCrypto, spec: StreamCipherSpec, mac: HmacSpec, keys: DirectionKeys): PacketSealer =>
+  new NativeSealer(etm(n, spec, mac, keys, true));
+export const nativeEtmOpener = (n: NativeCrypto, spec: StreamCipherSpec, mac: HmacSpec, keys: DirectionKeys): PacketOpener =>
+  new NativeOpener(etm(n, spec, mac, keys, false));
 export const nativeGcmSealer = (n: NativeCrypto, spec: GcmSpec, keys: DirectionKeys): PacketSealer => new NativeSealer(gcm(n, spec, keys, true));
 export const nativeGcmOpener = (n: NativeCrypto, spec: GcmSpec, keys: DirectionKeys): PacketOpener => new NativeOpener(gcm(n, spec, keys, false));
 export const nativeChaChaSealer = (n: NativeCrypto, keys: DirectionKeys): PacketSealer => new NativeSealer(chacha(n, keys));

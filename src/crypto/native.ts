@@ -26,6 +26,10 @@ export interface NativeCrypto {
   chachaSeal(h: NativeHandle, seq: number, packet: Uint8Array, out: Uint8Array): void;
   chachaLength(h: NativeHandle, seq: number, head: Uint8Array): number;
   chachaOpen(h: NativeHandle, seq: number, wire: Uint8Array, out: Uint8Array): boolean;
+  /** AES-CTR with an encrypt-then-MAC HMAC; the MAC key's length (20, 32, 64) names SHA-1, SHA-256, SHA-512. */
+  etmNew(key: Uint8Array, iv: Uint8Array, macKey: Uint8Array, encrypt: boolean): NativeHandle;
+  etmSeal(h: NativeHandle, seq: number, packet: Uint8Array, out: Uint8Array): void;
+  etmOpen(h: NativeHandle, seq: number, wire: Uint8Array, out: Uint8Array): boolean;
 }
 
 export type NativeStatus =

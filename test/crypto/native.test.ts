@@ -9,8 +9,17 @@ import { describe, it, type TestContext } from 'node:test';
 import type { PacketOpener, PacketSealer } from '../../src/algorithms/types.js';
 import { AesGcmOpener, AesGcmSealer, type GcmSpec } from '../../src/crypto/aes-gcm.js';
 import { ChaCha20Poly1305Opener, ChaCha20Poly1305Sealer } from '../../src/crypto/chacha20-poly1305.js';
+import { CipherMacOpener, CipherMacSealer, type HmacSpec, type StreamCipherSpec } from '../../src/crypto/cipher-mac.js';
 import { nativeCrypto, nativeStatus, type NativeCrypto } from '../../src/crypto/native.js';
-import { nativeChaChaOpener, nativeChaChaSealer, nativeGcmOpener, nativeGcmSealer } from '../../src/crypto/native-aead.js';
+import {
+  nativeChaChaOpener,
+  nativeChaChaSealer,
+  nativeEtmOpener,
+  nativeEtmSealer,
+  nativeEtmSupports,
+  nativeGcmOpener,
+  nativeGcmSealer,
+} from '../../src/crypto/native-aead.js';
 import { SshError } from '../../src/errors.js';
 import { buildPacket, Rng, toHex } from './helpers.js';
 
@@ -31,6 +40,9 @@ const GCM256: GcmSpec = { name: 'aes256-gcm@openssh.com', nodeName: 'aes-256-gcm
 interface Pair {
   name: string;
   block: number;
+  tag: number;
+  /** GCM decrypts before it knows the tag is bad, so it wipes; the others check first. */
+  wipes: boolean;
   keys(rng: Rng): { key: Uint8Array; iv: Uint8Array; macKey: Uint8Array };
   js(k: ReturnType<Pair['keys']>): { s: PacketSealer; o: PacketOpener };
   native(n: NativeCrypto, k: ReturnType<Pair['keys']>): { s: PacketSealer; o: PacketOpener };
@@ -39,20 +51,44 @@ interface Pair {
 const gcmPair = (spec: GcmSpec): Pair => ({
   name: spec.name,
   block: 16,
+  tag: 16,
+  wipes: true,
   keys: (rng) => ({ key: rng.bytes(spec.keyLength), iv: rng.bytes(12), macKey: new Uint8Array(0) }),
   js: (k) => ({ s: new AesGcmSealer(spec, k), o: new AesGcmOpener(spec, k) }),
   native: (n, k) => ({ s: nativeGcmSealer(n, spec, k), o: nativeGcmOpener(n, spec, k) }),
 });
+function etmPair(cipher: string, nodeName: string, keyLength: number, macName: string, hash: HmacSpec['hash'], macLength: number): Pair {
+  const spec: StreamCipherSpec = { name: cipher, nodeName, keyLength, ivLength: 16, blockSize: 16 };
+  const mac: HmacSpec = { name: macName, hash, keyLength: macLength, tagLength: macLength, etm: true };
+  return {
+    name: `${cipher} + ${macName}`,
+    block: 16,
+    tag: macLength,
+    wipes: false,
+    keys: (rng) => ({ key: rng.bytes(keyLength), iv: rng.bytes(16), macKey: rng.bytes(macLength) }),
+    js: (k) => ({ s: new CipherMacSealer(spec, mac, k), o: new CipherMacOpener(spec, mac, k) }),
+    native: (n, k) => {
+      assert.ok(nativeEtmSupports(spec, mac));
+      return { s: nativeEtmSealer(n, spec, mac, k), o: nativeEtmOpener(n, spec, mac, k) };
+    },
+  };
+}
+
 const PAIRS: Pair[] = [
   gcmPair(GCM128),
   gcmPair(GCM256),
   {
     name: 'chacha20-poly1305@openssh.com',
     block: 8,
+    tag: 16,
+    wipes: false,
     keys: (rng) => ({ key: rng.bytes(64), iv: new Uint8Array(0), macKey: new Uint8Array(0) }),
     js: (k) => ({ s: new ChaCha20Poly1305Sealer(k), o: new ChaCha20Poly1305Opener(k) }),
     native: (n, k) => ({ s: nativeChaChaSealer(n, k), o: nativeChaChaOpener(n, k) }),
   },
+  etmPair('aes128-ctr', 'aes-128-ctr', 16, 'hmac-sha2-256-etm@openssh.com', 'sha256', 32),
+  etmPair('aes256-ctr', 'aes-256-ctr', 32, 'hmac-sha2-512-etm@openssh.com', 'sha512', 64),
+  etmPair('aes192-ctr', 'aes-192-ctr', 24, 'hmac-sha1-etm@openssh.com', 'sha1', 20),
 ];
 
 /** Payload sizes from the smallest packet to past a channel's 32 KiB maximum. */
@@ -96,16 +132,16 @@ describe('native packet protection', () => {
       const k = pair.keys(rng);
       const packet = buildPacket(rng.bytes(200), pair.block, true, rng);
       const sealed = pair.native(n, k).s.seal(9, packet);
-      for (const at of [0, 3, 4, 50, sealed.length - 17, sealed.length - 16, sealed.length - 1]) {
+      for (const at of [0, 3, 4, 50, sealed.length - pair.tag - 1, sealed.length - pair.tag, sealed.length - 1]) {
         const bad = sealed.slice();
         bad[at]! ^= 0x10;
         const o = pair.native(n, k).o;
         assert.throws(() => o.open(9, bad), (e: unknown) => e instanceof SshError && e.code === 'ERR_MAC', `byte ${at}`);
         const inPlace = bad.slice();
         assert.throws(() => pair.native(n, k).o.openInPlace!(9, inPlace), SshError, `in place, byte ${at}`);
-        const body = inPlace.subarray(4, inPlace.length - 16);
-        if (pair.block === 16) assert.ok(body.every((x) => x === 0), 'GCM wipes what it decrypted');
-        else assert.deepEqual(body, bad.subarray(4, bad.length - 16), 'ChaCha20-Poly1305 decrypts nothing before the tag verifies');
+        const body = inPlace.subarray(4, inPlace.length - pair.tag);
+        if (pair.wipes) assert.ok(body.every((x) => x === 0), 'GCM wipes what it decrypted');
+        else assert.deepEqual(body, bad.subarray(4, bad.length - pair.tag), 'nothing is decrypted before the tag verifies');
       }
     });
   }
@@ -131,6 +167,8 @@ describe('native packet protection', () => {
       ['a 16-byte GCM IV', () => n.gcmNew(new Uint8Array(16), new Uint8Array(16), true)],
       ['a 3-byte length head', () => n.chachaLength(chacha, 0, new Uint8Array(3))],
       ['no arguments', () => (n.gcmSeal as unknown as () => void)()],
+      ['a 33-byte MAC key (no such digest)', () => n.etmNew(new Uint8Array(16), new Uint8Array(16), new Uint8Array(33), true)],
+      ['a CTR packet of 20 bytes plus a short MAC', () => n.etmOpen(n.etmNew(new Uint8Array(16), new Uint8Array(16), new Uint8Array(32), false), 0, new Uint8Array(40), new Uint8Array(4))],
     ];
     for (const [what, f] of bad) {
       assert.throws(f, (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'ERR_NATIVE_ARGS', what);
