@@ -20,36 +20,43 @@ export interface SansIoEngine<E> {
 
 /** Bytes per socket read on the SocketReader path: eight 32 KiB packets, a quarter of the peer's window. */
 const READ_BUFFER_SIZE = 256 * 1024;
+/** A read at least this large is handed over (decrypted in place); a smaller one is copied. */
+const HAND_OVER = 16 * 1024;
 
 /**
- * Reads a socket into one buffer reused for every read (net.connect's `onread` option), instead
- * of a new Buffer and a 'data' event per read: no allocation, no stream machinery, four times
- * fewer reads. Pass `reader.onread` to net.connect and the reader to the driver. The engine must
- * not keep the bytes it is given (the transport copies what it buffers).
+ * Reads a socket with net.connect's `onread` option instead of a 'data' event per read: large
+ * reads into a large buffer, no stream machinery. A large read's buffer is given to the engine
+ * (`owned`: packets are decrypted in place inside it and their payloads are views of it) and
+ * the next read gets a new buffer. A small read is copied by the engine and its buffer reused,
+ * so an idle connection never pins a 256 KiB buffer with a few bytes of payload.
+ * Pass `reader.onread` to net.connect and the reader to the driver.
  */
 export class SocketReader {
+  private buffer: Buffer | undefined;
   readonly onread: OnReadOpts = {
-    buffer: Buffer.allocUnsafe(READ_BUFFER_SIZE),
+    buffer: (): Uint8Array => (this.buffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)),
     callback: (n: number, buf: Uint8Array): boolean => {
-      this.deliver(buf.subarray(0, n));
+      const owned = n >= HAND_OVER;
+      if (owned) this.buffer = undefined;
+      this.deliver(buf.subarray(0, n), owned);
       return true; // false would pause the socket; the SSH window is the flow control
     },
   };
-  private sink: ((data: Uint8Array) => void) | undefined;
+  private sink: ((data: Uint8Array, owned: boolean) => void) | undefined;
   /** Bytes that arrived before a driver was attached (e.g. the server's version line), copied. */
   private early: Uint8Array[] = [];
 
-  private deliver(data: Uint8Array): void {
-    if (this.sink) this.sink(data);
-    else this.early.push(new Uint8Array(data));
+  private deliver(data: Uint8Array, owned: boolean): void {
+    if (this.sink) this.sink(data, owned);
+    else this.early.push(owned ? data : new Uint8Array(data));
   }
 
   /** @internal called by the driver */
-  attach(sink: (data: Uint8Array) => void): void {
+  attach(sink: (data: Uint8Array, owned: boolean) => void): void {
     this.sink = sink;
     const early = this.early;
     this.early = [];
-    for (const b of early) sink(b);
+    for (const b of early) sink(b, true);
   }
 }
 
@@ -82,8 +89,8 @@ export class SocketDriver<E> {
     this.now = options.now ?? Date.now;
     socket.setNoDelay(true); // without it a handshake on loopback waits on delayed ACKs
     if (options.reader) {
-      options.reader.attach((chunk: Uint8Array): void => {
-        engine.receive(chunk); // the reader's buffer is reused for the next read
+      options.reader.attach((chunk: Uint8Array, owned: boolean): void => {
+        engine.receive(chunk, owned);
         this.pump();
       });
     } else {

@@ -93,6 +93,9 @@ export class PacketDecoder {
   push(data: Uint8Array, owned = false): void {
     if (data.length === 0) return;
     this.lastPush = data.length;
+    // Payloads may be views of an owned chunk: make them plain Uint8Arrays even when the chunk
+    // is a Buffer (whose slice() is a view, not the copy the layers above may expect).
+    if (owned) data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.start === this.end && this.queued === 0) {
       if (owned) {
         this.buf = data;
@@ -105,7 +108,8 @@ export class PacketDecoder {
     }
     if (owned || this.adopted || this.queued > 0) {
       // Behind an adopted chunk (or other queued ones): queue it, copied unless given away.
-      this.queue.push(owned ? data : data.slice());
+      // (A copy, as a plain Uint8Array: on a Buffer, slice() would be a view of memory the caller reuses.)
+      this.queue.push(owned ? data : new Uint8Array(data));
       this.queued += data.length;
       return;
     }
