@@ -23,12 +23,11 @@ import type { Forward } from './forward.js';
 import type { ConfigFileSystem } from './include.js';
 import type { UnsupportedSetting } from './keywords.js';
 import type { ProxyJumpHop } from './proxy-jump.js';
+import { connectionHash, localHostname } from './ssh-config-match.js';
+import { runAll } from './ssh-config-parser.js';
 import {
-  connectionHash,
   emptyState,
   ESCAPE_NONE,
-  localHostname,
-  runAll,
   type AddressFamily,
   type Origin,
   type ParsedFile,
@@ -37,15 +36,15 @@ import {
   type RequestTty,
   type State,
   type StrictHostKeyChecking,
-} from './ssh-config-parser.js';
+} from './ssh-config-state.js';
 import { percentDollarExpand, percentExpand, tildeExpand, type LogLevel } from './values.js';
 
 export type { Forward } from './forward.js';
 export type { LogLevel } from './values.js';
 export type { ProxyJumpHop } from './proxy-jump.js';
 export { parseUserHostPort } from './proxy-jump.js';
-export { connectionHash } from './ssh-config-parser.js';
-export type { AddressFamily, PubkeyAuthentication, RequestTty, StrictHostKeyChecking } from './ssh-config-parser.js';
+export { connectionHash } from './ssh-config-match.js';
+export type { AddressFamily, PubkeyAuthentication, RequestTty, StrictHostKeyChecking } from './ssh-config-state.js';
 export { formatSshConfigG, clientAlgorithmPreferences } from './ssh-config-format.js';
 
 export interface SshConfigFile {

@@ -19,21 +19,12 @@ import { assembleAlgorithms, HUSH_ALGORITHM_TABLES, type AlgorithmKind, type Alg
 import { ConfigError } from './errors.js';
 import type { ConfigFileSystem } from './include.js';
 import type { UnsupportedSetting } from './keywords.js';
-import {
-  emptyState,
-  MATCH_ONLY,
-  parseFile,
-  runFile,
-  type ParsedFile,
-  type Pass,
-  type PermitRootLogin,
-  type SshdAddressFamily,
-  type State,
-} from './sshd-config-parser.js';
+import { MATCH_ONLY, parseFile, runFile } from './sshd-config-parser.js';
+import { emptyState, type ParsedFile, type Pass, type PermitRootLogin, type SshdAddressFamily, type State } from './sshd-config-state.js';
 import { percentExpand, type LogLevel } from './values.js';
 
 export type { LogLevel } from './values.js';
-export type { PermitRootLogin, SshdAddressFamily } from './sshd-config-parser.js';
+export type { PermitRootLogin, SshdAddressFamily } from './sshd-config-state.js';
 export { formatSshdConfigT, serverAlgorithmPreferences } from './sshd-config-format.js';
 
 export interface SshdConfigFile {
