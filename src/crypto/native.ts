@@ -30,6 +30,15 @@ export interface NativeCrypto {
   etmNew(key: Uint8Array, iv: Uint8Array, macKey: Uint8Array, encrypt: boolean): NativeHandle;
   etmSeal(h: NativeHandle, seq: number, packet: Uint8Array, out: Uint8Array): void;
   etmOpen(h: NativeHandle, seq: number, wire: Uint8Array, out: Uint8Array): boolean;
+  /**
+   * posix_spawn of an absolute `file` with socketpairs as stdin/stdout/stderr, every other
+   * descriptor closed, default signals, `cwd` ("" = ours) and optionally setsid; `onExit` runs
+   * once the child was reaped (code -1 when killed by signal `signal`). Returns
+   * [pid, stdin, stdout, stderr] (this process's ends). See src/node/native-spawn.ts.
+   */
+  spawn(file: string, argv: readonly string[], env: readonly string[], cwd: string, setsid: boolean, onExit: (code: number, signal: number) => void): [number, number, number, number];
+  /** Whether spawn can work here (glibc >= 2.34 and pidfds, Linux >= 5.3). */
+  spawnSupported(): boolean;
 }
 
 export type NativeStatus =

@@ -15,10 +15,10 @@
  * - the client closing the channel (or the connection) closes the pipes (the program sees
  *   EOF/EPIPE as under sshd) or hangs up the terminal (SIGHUP to its session).
  */
-import type { ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import { SIGNAL_NAMES } from '../connection/session-requests.js';
+import type { ProgramProcess } from './native-spawn.js';
 import { FdWriter, hangUp, masterFd, openSlave, signalName } from './pty.js';
 import type { ExitResult, SessionChannel } from './session-channel.js';
 
@@ -56,7 +56,7 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /** Wires a child started with pipes (user-process spawnWithPipes) to the session. */
-export function runWithPipes(session: SessionChannel, child: ChildProcess): RunningProgram {
+export function runWithPipes(session: SessionChannel, child: ProgramProcess): RunningProgram {
   let exited = false;
   let result: ExitResult = 255;
   const stdin = child.stdin!;

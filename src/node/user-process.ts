@@ -17,12 +17,14 @@
  *
  * File descriptors: node-pty 1.1.0 leaves each pseudo-terminal's master without FD_CLOEXEC, so
  * every later child of this process would inherit the terminals of other sessions (and other
- * users). Pipe children get /dev/null dup'ed over every descriptor above 2 that is not
- * close-on-exec (found in /proc/self/fdinfo); pty children start in a bash preamble that closes
- * every descriptor above 2 (bash because dash cannot name descriptors above 9).
+ * users). Pipe children started natively (native-spawn.ts) have every descriptor above 2 closed;
+ * started by child_process (no addon), they get /dev/null dup'ed over every descriptor above 2
+ * that is not close-on-exec (found in /proc/self/fdinfo). Pty children start in a bash preamble
+ * that closes every descriptor above 2 (bash because dash cannot name descriptors above 9).
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { NativeChild, nativeSpawnAvailable, type ProgramProcess } from './native-spawn.js';
 import type { UserAccount } from './users.js';
 
 /** sshd's _PATH_STDPATH and SUPERUSER_PATH (Debian). */
@@ -213,13 +215,28 @@ export function hygienicStdio(): StdioOptions {
   return stdio;
 }
 
-/** The program with pipes for stdin/stdout/stderr, in a new session (setsid) and process group. */
-export function spawnWithPipes(spec: LaunchSpec): ChildProcess {
+/**
+ * The program with pipes for stdin/stdout/stderr, in a new session (setsid) and process group.
+ * Started by the native addon's posix_spawn when it can be (see native-spawn.ts: no fork of the
+ * server, and every inherited descriptor closed in the child), else by child_process.spawn with
+ * /dev/null over the leaked descriptors. A start that fails natively (a missing program, ...)
+ * is retried by child_process, whose 'error' event reports it to the session as before.
+ */
+export function spawnWithPipes(spec: LaunchSpec, how: { native?: boolean } = {}): ProgramProcess {
   const switchUser = needsUserSwitch(spec.account);
   const argv = userArgv(spec, { switchUser, viaEnv: false, keepEnv: false });
-  return spawn(argv[0]!, argv.slice(1), {
+  const env = switchUser ? { ...ROOT_STAGE_ENV } : envObject(spec.env);
+  const file = argv[0]!;
+  if ((how.native ?? true) && file.startsWith('/') && nativeSpawnAvailable()) {
+    try {
+      return new NativeChild(file, argv.slice(1), { env, cwd: spec.cwd, detached: true });
+    } catch {
+      // fall through: child_process reports the failure as an 'error' event
+    }
+  }
+  return spawn(file, argv.slice(1), {
     cwd: spec.cwd,
-    env: switchUser ? { ...ROOT_STAGE_ENV } : envObject(spec.env),
+    env,
     // detached: setsid(), so the program leads its own process group and "signal" requests reach its children.
     detached: true,
     stdio: hygienicStdio(),
