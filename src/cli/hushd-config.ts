@@ -44,8 +44,23 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
   const g = cfg.global;
   const algs = serverAlgorithmPreferences(g);
   const accounts = (name: string) => lookupUser(name);
-  /** The authorized_keys line that let (user, key) in, kept for the session's restrictions. */
+  /**
+   * The authorized_keys entry for (user, key) on this connection. A login asks up to three times
+   * (a query, the signed request, then the session's restrictions): the files are read once per
+   * connection, user and key.
+   */
+  const found = new WeakMap<ConnectionInfo, Map<string, { options: AuthorizedKeyOptions } | undefined>>();
   const findKey = (user: string, key: Uint8Array, c: ConnectionInfo): { options: AuthorizedKeyOptions } | undefined => {
+    let seen = found.get(c);
+    if (!seen) found.set(c, (seen = new Map()));
+    const id = `${user}\0${Buffer.from(key).toString('base64')}`;
+    if (seen.has(id)) return seen.get(id);
+    const entry = readKey(user, key, c);
+    seen.set(id, entry);
+    return entry;
+  };
+  /** The authorized_keys line that let (user, key) in, kept for the session's restrictions. */
+  const readKey = (user: string, key: Uint8Array, c: ConnectionInfo): { options: AuthorizedKeyOptions } | undefined => {
     const account = accounts(user);
     if (!account) return undefined;
     const e = effective(cfg, user, c);

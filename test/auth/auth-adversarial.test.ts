@@ -113,13 +113,13 @@ test('the client refuses a USERAUTH_SUCCESS it did not ask for, and a PK_OK for 
   const fresh = new ClientAuth({ user: 'alice', credentials: [] }, ctx);
   assert.throws(() => fresh.receive(Uint8Array.of(MSG.USERAUTH_SUCCESS)), (e: SshError) => e.code === 'ERR_PROTOCOL');
 
-  const c = new ClientAuth({ user: 'alice', credentials: [{ method: 'publickey', key: alice }] }, ctx);
+  const c = new ClientAuth({ user: 'alice', credentials: [{ method: 'publickey', key: alice }], queryLocalKeys: true }, ctx);
   c.start();
   const out = c.receive(new Writer().u8(MSG.USERAUTH_FAILURE).nameList(['publickey']).bool(false).finish());
   assert.equal(UserauthRequest.decode(out[0]!).method, 'publickey'); // the query for alice's key
   // A SUCCESS in answer to a mere query is not a success.
   assert.throws(() => c.receive(Uint8Array.of(MSG.USERAUTH_SUCCESS)), (e: SshError) => e.code === 'ERR_PROTOCOL');
-  const c2 = new ClientAuth({ user: 'alice', credentials: [{ method: 'publickey', key: alice }] }, ctx);
+  const c2 = new ClientAuth({ user: 'alice', credentials: [{ method: 'publickey', key: alice }], queryLocalKeys: true }, ctx);
   c2.start();
   c2.receive(new Writer().u8(MSG.USERAUTH_FAILURE).nameList(['publickey']).bool(false).finish());
   const pkOkForBob = new Writer().u8(60).utf8('ssh-ed25519').bytesString(bob.publicKey).finish();

@@ -39,6 +39,22 @@ test('the synchronous path (a PrivateKey) still signs without any event', () => 
   assert.equal(pair.of('sign').length, 0);
 });
 
+test('a key held here signs its first request (no PK_OK round trip); an external key is queried first; queryLocalKeys restores the query', () => {
+  const signedFirst = (credential: ExternalKey | PrivateKey, queryLocalKeys?: boolean): boolean[] => {
+    const pair = new AuthPair(
+      { user: 'alice', credentials: [{ method: 'publickey', key: credential }], ...(queryLocalKeys ? { queryLocalKeys } : {}) },
+      {},
+      { policy: acceptKey(ed), sign: (ev) => ed.sign(ev.algorithm, ev.data) },
+    ).start();
+    assert.equal(pair.client.authenticated, true);
+    // publickey requests in the order the server saw them: true for a signed one.
+    return pair.requests().filter((r) => r.method === 'publickey').map((r) => r.verified === true);
+  };
+  assert.deepEqual(signedFirst(ed), [true]);
+  assert.deepEqual(signedFirst(external(ed)), [false, true]);
+  assert.deepEqual(signedFirst(ed, true), [false, true]);
+});
+
 test('RSA: the sign event asks for the best algorithm in server-sig-algs; a blob of another algorithm is not sent', () => {
   let asked: string | undefined;
   const pair = new AuthPair(

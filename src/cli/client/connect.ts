@@ -99,7 +99,8 @@ function eventLogger(log: Logger, identities: readonly Identity[], who: { host: 
           log.debug1(`Next authentication method: ${ev.method}`);
         }
         if (ev.method === 'publickey') {
-          if (ev.detail.endsWith('key query')) {
+          // A queried key is offered, then accepted (PK_OK); a key held here is offered signed.
+          if (ev.detail.endsWith('key query') || ev.detail.endsWith('key with signature')) {
             offered = pubkeys[nextKey++];
             log.debug1(`Offering public key: ${offered?.label ?? ev.detail}`);
           } else log.debug1(`Server accepts key: ${offered?.label ?? ev.detail}`);
