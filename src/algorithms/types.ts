@@ -39,6 +39,11 @@ export interface PacketSealer {
    * only; they may be node:crypto's Buffers (the socket takes those without re-wrapping them).
    */
   sealTo(seq: number, packet: Uint8Array, out: WireSink): number;
+  /**
+   * Every piece sealTo handed out so far is referenced by nobody any more (the socket has
+   * written them all): a sealer that writes packets into memory of its own may reuse it.
+   */
+  recycle?(): void;
 }
 
 /**

@@ -44,15 +44,55 @@ class NativeSealer implements PacketSealer {
     return sealJoined(this, seq, packet);
   }
 
-  /** One piece: the whole wire packet. */
+  /** One piece: the whole wire packet (see slice for where it is written). */
   sealTo(seq: number, packet: Uint8Array, out: WireSink): number {
     checkAligned(this.aead.name, packet, this.blockSize, true);
-    const wire = allocUninitialized(packet.length + this.tagLength);
+    const wire = this.slice(packet.length + this.tagLength);
     this.aead.seal(seq, packet, wire);
     out.push(wire);
     return wire.length;
   }
+
+  private slab: Uint8Array = EMPTY;
+  private slabUsed = 0;
+
+  /**
+   * Everything sealed so far has been written and dropped: the slab is reused from its start,
+   * so a steady transfer allocates nothing (the garbage collector's major collections are paced
+   * by the external memory allocated, ~1 per 64 MB).
+   */
+  recycle(): void {
+    this.slabUsed = 0;
+  }
+
+  /**
+   * Where a packet of `n` wire bytes is written. Large packets (bulk data) are cut one after
+   * another from a 256 KiB slab, so a burst costs one allocation instead of one per packet
+   * (profiled on hushd sending 2 GiB: ~420 ms allocating 32 KiB buffers and ~1.1 s of garbage
+   * collection), and the packets of a burst lie back to back, which lets the writer hand them
+   * to the socket as one buffer (WireQueue.drainTo). Slices never overlap; the slab is freed
+   * when the last of them is written and dropped. A small packet gets its own buffer and lets go
+   * of the slab, so an idle connection holds none.
+   */
+  private slice(n: number): Uint8Array {
+    if (n < SLAB_MIN_PACKET) {
+      this.slab = EMPTY;
+      return allocUninitialized(n);
+    }
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = allocUninitialized(Math.max(SLAB_SIZE, n));
+      this.slabUsed = 0;
+    }
+    const wire = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    this.slabUsed += n;
+    return wire;
+  }
 }
+
+const EMPTY = new Uint8Array(0);
+/** Packets this large (wire bytes) are cut from a slab of SLAB_SIZE. */
+const SLAB_MIN_PACKET = 4096;
+const SLAB_SIZE = 256 * 1024;
 
 class NativeOpener implements PacketOpener {
   readonly lengthExcluded = true;

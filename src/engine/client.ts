@@ -58,6 +58,10 @@ export class ClientEngine {
     if (!this.transport.hasTransmit) this.step();
     return this.transport.pollTransmit();
   }
+  /** Every piece transmitTo handed out has been written and dropped (see Transport.releaseTransmitted). */
+  releaseTransmitted(): void {
+    this.transport.releaseTransmitted();
+  }
   /** The fast form of pollTransmit: every piece of wire bytes ready now, in order (see Transport.transmitTo). */
   transmitTo(write: (piece: Uint8Array) => void): boolean {
     let any = false;

@@ -12,6 +12,8 @@ export interface SansIoEngine<E> {
   pollTransmit(): Uint8Array | undefined;
   /** Optional fast form of pollTransmit: hands every piece ready now to `write`; returns whether there were any. */
   transmitTo?(write: (piece: Uint8Array) => void): boolean;
+  /** Every piece transmitTo handed out has been written by the socket and is referenced no more. */
+  releaseTransmitted?(): void;
   pollEvent(): E | undefined;
   pollTimeout(): number | undefined;
   handleTimeout(now: number): void;
@@ -191,7 +193,12 @@ export class SocketDriver<E> {
       if (this.socket.destroyed || this.ended) return;
       this.corked = false;
       e.transmitTo(this.writePiece);
-      if (this.corked) this.socket.uncork();
+      if (this.corked) {
+        this.socket.uncork();
+        // Written at once (nothing left in the socket's buffer, no write in flight): the memory
+        // the packets were sealed into can be used for the next ones.
+        if (this.socket.writableLength === 0) e.releaseTransmitted?.();
+      }
       return;
     }
     let b = e.pollTransmit();

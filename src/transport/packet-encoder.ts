@@ -41,6 +41,11 @@ export class PacketEncoder {
     return this.compressor !== undefined;
   }
 
+  /** See PacketSealer.recycle: the caller guarantees no piece handed out is still referenced. */
+  recycle(): void {
+    this.sealer.recycle?.();
+  }
+
   resetCounters(): void {
     this.bytesSinceKex = 0;
     this.packetsSinceKex = 0;

@@ -178,6 +178,15 @@ export class Transport {
     return this.out.drainTo(write);
   }
 
+  /**
+   * The wire bytes handed out so far are no longer referenced by anyone (a socket has written
+   * them all), so the memory they were sealed into may be reused (PacketSealer.recycle). Only a
+   * caller that knows this may call it; nothing still queued here is affected.
+   */
+  releaseTransmitted(): void {
+    if (this.out.isEmpty) this.encoder.recycle();
+  }
+
   /** True when pollTransmit has bytes. */
   get hasTransmit(): boolean {
     return !this.out.isEmpty;

@@ -43,14 +43,25 @@ export class WireQueue implements WireSink {
     return b;
   }
 
-  /** Hands every piece to `write`, in order. Returns whether there were any. */
+  /**
+   * Hands every piece to `write`, in order; pieces that lie back to back in one buffer (packets
+   * a sealer cut from one slab) go as one. Returns whether there were any.
+   */
   drainTo(write: (piece: Uint8Array) => void): boolean {
     if (this.head === this.pieces.length) return false;
+    let run = this.pieces[this.head]!;
+    this.pieces[this.head++] = EMPTY;
     while (this.head < this.pieces.length) {
       const b = this.pieces[this.head]!;
       this.pieces[this.head++] = EMPTY;
-      write(b);
+      if (b.buffer === run.buffer && run.byteOffset + run.byteLength === b.byteOffset) {
+        run = new Uint8Array(run.buffer, run.byteOffset, run.byteLength + b.byteLength);
+      } else {
+        write(run);
+        run = b;
+      }
     }
+    write(run);
     while (this.endsHead < this.ends.length && this.ends[this.endsHead]! <= this.head) this.endsHead++;
     this.resetIfDrained();
     return true;

@@ -146,6 +146,39 @@ describe('native packet protection', () => {
     });
   }
 
+  it('large packets are sealed back to back into one slab, reused from its start only after recycle()', (t) => {
+    const n = addon(t);
+    if (!n) return;
+    const rng = new Rng(11);
+    const k = gcmPair(GCM128).keys(rng);
+    const sealer = nativeGcmSealer(n, GCM128, k);
+    const opener = nativeGcmOpener(n, GCM128, k);
+    const seal = (seq: number, size: number): { wire: Uint8Array; packet: Uint8Array } => {
+      const packet = buildPacket(rng.bytes(size), 16, true, rng);
+      const pieces: Uint8Array[] = [];
+      sealer.sealTo(seq, packet, pieces);
+      assert.equal(pieces.length, 1);
+      return { wire: pieces[0]!, packet };
+    };
+    const a = seal(0, 32768);
+    const b = seal(1, 32768);
+    assert.equal(b.wire.buffer, a.wire.buffer, 'one slab for a burst');
+    assert.equal(b.wire.byteOffset, a.wire.byteOffset + a.wire.byteLength, 'back to back');
+    // Without recycle() nothing is written over: both still open.
+    assert.deepEqual(opener.open(0, a.wire.slice()), a.packet.subarray(4));
+    assert.deepEqual(opener.open(1, b.wire.slice()), b.packet.subarray(4));
+    // A small packet gets its own memory and lets go of the slab.
+    const small = seal(2, 100);
+    assert.notEqual(small.wire.buffer, a.wire.buffer);
+    assert.deepEqual(opener.open(2, small.wire.slice()), small.packet.subarray(4));
+    const c = seal(3, 32768);
+    assert.notEqual(c.wire.buffer, a.wire.buffer, 'a new slab after the slab was let go');
+    sealer.recycle!();
+    const d = seal(4, 32768);
+    assert.equal(d.wire.buffer, c.wire.buffer, 'recycle() reuses the slab');
+    assert.equal(d.wire.byteOffset, c.wire.byteOffset, 'from its start');
+  });
+
   it('refuses wrong handles, lengths and types with a typed error instead of crashing', (t) => {
     const n = addon(t);
     if (!n) return;
