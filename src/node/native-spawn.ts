@@ -17,7 +17,7 @@
  * 'close', exitCode, signalCode, pid, the three streams).
  */
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
+import { Socket, type OnReadOpts } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { nativeCrypto } from '../crypto/native.js';
@@ -58,6 +58,8 @@ export interface NativeSpawnOptions {
   cwd?: string;
   /** setsid(): the program leads a new session and process group. */
   detached?: boolean;
+  /** Read stdout / stderr with net.Socket's `onread` (into the caller's buffer, no 'data' events). */
+  onread?: { stdout?: OnReadOpts; stderr?: OnReadOpts };
 }
 
 /** A program started by the addon. */
@@ -70,6 +72,7 @@ export class NativeChild extends EventEmitter implements ProgramProcess {
   signalCode: NodeJS.Signals | null = null;
   /** stdout and stderr not yet closed ('close' waits for them, as ChildProcess's does; stdin is not counted). */
   private open = 2;
+  private readonly onread: NativeSpawnOptions['onread'];
   private reaped = false;
 
   constructor(file: string, args: readonly string[], options: NativeSpawnOptions) {
@@ -82,9 +85,17 @@ export class NativeChild extends EventEmitter implements ProgramProcess {
     );
     this.pid = pid;
     this.stdin = new Socket({ fd: i, readable: false, writable: true });
-    this.stdout = new Socket({ fd: o, readable: true, writable: false });
-    this.stderr = new Socket({ fd: e, readable: true, writable: false });
+    this.onread = options.onread;
+    const out = options.onread?.stdout;
+    const err = options.onread?.stderr;
+    this.stdout = new Socket({ fd: o, readable: true, writable: false, ...(out ? { onread: out } : {}) });
+    this.stderr = new Socket({ fd: e, readable: true, writable: false, ...(err ? { onread: err } : {}) });
     for (const s of [this.stdout, this.stderr]) s.once('close', () => this.streamClosed());
+  }
+
+  /** Whether stdout and stderr were created reading with exactly these `onread` options. */
+  readsWith(stdout: OnReadOpts, stderr: OnReadOpts): boolean {
+    return this.onread?.stdout === stdout && this.onread?.stderr === stderr;
   }
 
   /** Sends a signal to the program (not after it was reaped: its pid may belong to another by then). */

@@ -212,6 +212,18 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> {
     return this.isClosed;
   }
 
+  /**
+   * @internal Program output sent at once, without a stream (process-session's OutputReader).
+   * Returns the bytes still queued for the client: 0 means none of `data` is referenced any more.
+   * Output after exit() or close is dropped, as through stdout/stderr.
+   */
+  sendOutput(data: Uint8Array, stderr: boolean): number {
+    return this.send(data, stderr ? EXTENDED_DATA_STDERR : undefined);
+  }
+
+  /** @internal Called with the queued byte count whenever the client's window let queued output out. */
+  readonly outputWritable: Array<(queued: number) => void> = [];
+
   private send(data: Uint8Array, ext: number | undefined): number {
     if (this.isClosed || this.ended) return 0;
     const queued = this.owner.write(this.id, data, ext);
@@ -281,6 +293,7 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> {
   /** @internal */
   onWritable(queued: number): void {
     for (const o of this.outputs) o.onWritable(queued);
+    for (const f of this.outputWritable) f(queued);
   }
 
   /** @internal */

@@ -27,7 +27,7 @@
  */
 import { existsSync } from 'node:fs';
 import { SIGNAL_NAMES, type PtyRequest } from '../connection/session-requests.js';
-import { runOnPty, runWithPipes, type RunningProgram } from './process-session.js';
+import { outputReaders, runOnPty, runWithPipes, type RunningProgram } from './process-session.js';
 import { loadNodePty, sttyArguments } from './pty.js';
 import type { SessionChannel, SessionRequestEvent, SessionStart } from './session-channel.js';
 import { DEFAULT_PATH, launchProblem, ptyLaunch, sessionDirectory, spawnWithPipes, SUPERUSER_PATH, type LaunchSpec } from './user-process.js';
@@ -225,11 +225,12 @@ class Session {
         if (warning) session.stderr.write(warning);
         this.program = runOnPty(session, p);
       } else {
-        const child = spawnWithPipes(spec);
+        const readers = outputReaders(session);
+        const child = spawnWithPipes(spec, { onread: { stdout: readers.stdout.onread, stderr: readers.stderr.onread } });
         this.started = true;
         r.accept();
         if (warning) session.stderr.write(warning);
-        this.program = runWithPipes(session, child);
+        this.program = runWithPipes(session, child, readers);
       }
     } catch {
       // Not startable (a NUL in the command or environment, fork failure): refused, nothing started.

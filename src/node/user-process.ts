@@ -24,7 +24,7 @@
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { NativeChild, nativeSpawnAvailable, type ProgramProcess } from './native-spawn.js';
+import { NativeChild, nativeSpawnAvailable, type NativeSpawnOptions, type ProgramProcess } from './native-spawn.js';
 import type { UserAccount } from './users.js';
 
 /** sshd's _PATH_STDPATH and SUPERUSER_PATH (Debian). */
@@ -222,14 +222,14 @@ export function hygienicStdio(): StdioOptions {
  * /dev/null over the leaked descriptors. A start that fails natively (a missing program, ...)
  * is retried by child_process, whose 'error' event reports it to the session as before.
  */
-export function spawnWithPipes(spec: LaunchSpec, how: { native?: boolean } = {}): ProgramProcess {
+export function spawnWithPipes(spec: LaunchSpec, how: { native?: boolean; onread?: NativeSpawnOptions['onread'] } = {}): ProgramProcess {
   const switchUser = needsUserSwitch(spec.account);
   const argv = userArgv(spec, { switchUser, viaEnv: false, keepEnv: false });
   const env = switchUser ? { ...ROOT_STAGE_ENV } : envObject(spec.env);
   const file = argv[0]!;
   if ((how.native ?? true) && file.startsWith('/') && nativeSpawnAvailable()) {
     try {
-      return new NativeChild(file, argv.slice(1), { env, cwd: spec.cwd, detached: true });
+      return new NativeChild(file, argv.slice(1), { env, cwd: spec.cwd, detached: true, ...(how.onread ? { onread: how.onread } : {}) });
     } catch {
       // fall through: child_process reports the failure as an 'error' event
     }

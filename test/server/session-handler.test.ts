@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeTerminalModes, encodeTerminalModes, TerminalModeOpcode as Op } from '../../src/connection/session-requests.js';
 import { sttyArguments } from '../../src/node/pty.js';
@@ -119,4 +120,31 @@ test('no session inherits another session\'s terminal or any other stray descrip
   assert.deepEqual(strayTty, [], 'a pty session holds descriptors it was not given');
   holder.kill('KILL');
   await holder.wait();
+});
+
+test('program output reaches the client byte for byte, stdout and stderr apart, also while the client reads slowly', async (t) => {
+  const fx = await startFixture(t);
+  const client = await fx.client();
+  t.after(() => client.close());
+  // Random bytes, so a reused or overwritten read buffer could not go unnoticed; the program
+  // keeps a copy of what it wrote for the comparison.
+  const r = await client.exec('head -c 6000000 /dev/urandom | tee out.bin; head -c 300000 /dev/urandom | tee err.bin >&2');
+  assert.equal(r.code, 0);
+  assert.ok(Buffer.from(r.stdout).equals(readFileSync(join(fx.home, 'out.bin'))), 'stdout differs from what the program wrote');
+  assert.ok(Buffer.from(r.stderr).equals(readFileSync(join(fx.home, 'err.bin'))), 'stderr differs from what the program wrote');
+  // A reader that pauses: the program is held at the window and the bytes still arrive intact.
+  const proc = await client.spawn('head -c 6000000 /dev/urandom | tee slow.bin');
+  const parts: Buffer[] = [];
+  proc.stdout.on('data', (b: Buffer) => {
+    parts.push(b);
+    if (parts.length % 16 === 0) {
+      proc.stdout.pause();
+      setTimeout(() => proc.stdout.resume(), 20);
+    }
+  });
+  const ended = new Promise((resolve) => proc.stdout.once('end', resolve));
+  const st = await proc.wait();
+  await ended; // the status may come before a paused reader has taken everything
+  assert.equal(st.code, 0);
+  assert.ok(Buffer.concat(parts).equals(readFileSync(join(fx.home, 'slow.bin'))), 'slowly read stdout differs');
 });
