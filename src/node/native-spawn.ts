@@ -17,7 +17,7 @@
  * 'close', exitCode, signalCode, pid, the three streams).
  */
 import { EventEmitter } from 'node:events';
-import { Socket, type OnReadOpts } from 'node:net';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { nativeCrypto } from '../crypto/native.js';
@@ -39,6 +39,9 @@ const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>(
 );
 
 let supported: boolean | undefined;
+
+/** Bytes buffered for a program's stdin before writes report backpressure. */
+const STDIN_HIGH_WATER = 256 * 1024;
 
 /** Whether programs can be started natively here (the addon is loaded, glibc and the kernel can). */
 export function nativeSpawnAvailable(): boolean {
@@ -84,7 +87,10 @@ export class NativeChild extends EventEmitter implements ProgramProcess {
       this.onExit(code, signo),
     );
     this.pid = pid;
-    this.stdin = new Socket({ fd: i, readable: false, writable: true });
+    // A larger write buffer than net.Socket's 16 KiB lets a corked batch of packets (see
+    // process-session.ts) go to the program in one writev.
+    // (net.Socket hands its options to stream.Duplex, which takes writableHighWaterMark; @types/node omits it.)
+    this.stdin = new Socket({ fd: i, readable: false, writable: true, writableHighWaterMark: STDIN_HIGH_WATER } as SocketConstructorOpts);
     this.onread = options.onread;
     const out = options.onread?.stdout;
     const err = options.onread?.stderr;

@@ -128,6 +128,18 @@ export function runWithPipes(session: SessionChannel, child: ProgramProcess, rea
     stdout.pipe(session.stdout);
     stderr.pipe(session.stderr);
   }
+  // The client's data for one socket read arrives as several packets in one go: the program's
+  // stdin is corked until the next tick so they reach it in one writev, not one write each.
+  let corked = false;
+  session.stdin.on('data', () => {
+    if (corked || stdin.destroyed) return;
+    corked = true;
+    stdin.cork();
+    process.nextTick(() => {
+      corked = false;
+      stdin.uncork();
+    });
+  });
   session.stdin.pipe(stdin);
 
   const discardInput = (): void => {
