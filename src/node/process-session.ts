@@ -56,8 +56,9 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Bytes per read of a program's output. */
-const OUTPUT_READ_SIZE = 64 * 1024;
+/** Bytes per read of a program's output: small at first, large once a read fills the buffer. */
+const OUTPUT_READ_SMALL = 4 * 1024;
+const OUTPUT_READ_LARGE = 64 * 1024;
 
 /**
  * Reads one output stream of a program (started natively, with net.Socket's `onread`) straight
@@ -70,11 +71,18 @@ const OUTPUT_READ_SIZE = 64 * 1024;
  */
 export class OutputReader {
   private buffer: Buffer | undefined;
+  private size = OUTPUT_READ_SMALL;
   private socket: Socket | undefined;
   private paused = false;
   readonly onread: OnReadOpts = {
-    buffer: (): Uint8Array => (this.buffer ??= Buffer.allocUnsafeSlow(OUTPUT_READ_SIZE)),
+    // Small until the program writes in bulk: a command with little output (the common case)
+    // does not cost two 64 KiB buffers per session.
+    buffer: (): Uint8Array => (this.buffer ??= Buffer.allocUnsafeSlow(this.size)),
     callback: (n: number, buf: Uint8Array): boolean => {
+      if (n === buf.length && this.size < OUTPUT_READ_LARGE) {
+        this.size = OUTPUT_READ_LARGE;
+        this.buffer = undefined; // the next read gets the large one
+      }
       const queued = this.session.sendOutput(buf.subarray(0, n), this.stderr);
       if (queued > 0) this.buffer = undefined; // the channel's queue holds it until the window opens
       if (queued < this.highWater) return true;
