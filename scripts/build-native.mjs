@@ -1,5 +1,5 @@
 /**
- * Builds the optional native packet-protection addon (native/) with node-gyp, against the
+ * Builds the optional native addon (native/: packet protection, process start) with node-gyp, against the
  * running Node's own headers and bundled OpenSSL: nothing is downloaded when the headers sit
  * next to the node binary (Debian's nodejs, the official tarballs) or npm's nodedir names them.
  *
@@ -35,4 +35,4 @@ const nodedir = process.env.npm_config_nodedir ?? resolve(dirname(process.execPa
 if (existsSync(join(nodedir, 'include/node/node_api.h'))) args.push(`--nodedir=${nodedir}`);
 const r = spawnSync(process.execPath, args, { cwd: join(root, 'native'), encoding: 'utf8' });
 if (r.status !== 0) fail(`node-gyp exited with ${r.status ?? r.signal}\n${(r.stderr || r.error?.message || '').trim().split('\n').slice(-15).join('\n')}`);
-console.log('hush: native packet-protection addon built (native/build/Release/hush_native.node)');
+console.log('hush: native addon built (native/build/Release/hush_native.node)');

@@ -1,5 +1,5 @@
 /**
- * The optional native packet-protection addon (native/, built from source at install by
+ * The optional native addon (native/: packet protection and process start; built from source at install by
  * node-gyp against Node's own headers and bundled OpenSSL; see native/README.md).
  *
  * Why it exists: node:crypto can neither give an AEAD context a new nonce nor write into a
