@@ -7,52 +7,24 @@
 import * as registry from '../algorithms/registry.js';
 import { DisconnectReason, PeerDisconnectError, SshError, protocolError, type DisconnectReasonCode } from '../errors.js';
 import { MSG } from '../messages/numbers.js';
-import { Debug, Disconnect, ExtInfo, NewKeys, ServiceAccept, ServiceRequest, Unimplemented } from '../messages/transport.js';
+import { Debug, Disconnect, Unimplemented } from '../messages/transport.js';
 import { concatBytes, encodeUtf8 } from '../wire/writer.js';
-import {
-  clampPacketLength,
-  DEFAULTS,
-  defaultRandom,
-  type ResolvedConfig,
-  type Role,
-  type TransportConfig,
-} from './config.js';
+import { CompressionSwitch } from './compression-switch.js';
+import type { ResolvedConfig, Role, TransportConfig } from './config.js';
 import type { TransportEvent } from './events.js';
-import { createCompressor, createDecompressor, isDelayedCompression, KexRun } from './kex-run.js';
+import { KexDriver } from './kex-driver.js';
+import type { KexRun } from './kex-run.js';
 import type { NegotiatedAlgorithms } from './negotiate.js';
 import { PacketDecoder } from './packet-decoder.js';
 import { PacketEncoder } from './packet-encoder.js';
-import { formatVersionLine, VersionReader, type PeerVersion } from './version.js';
+import { resolveConfig } from './resolve-config.js';
+import { Services } from './services.js';
+import { dueAt, nextDeadline, type TimeLimitState } from './time-limits.js';
+import { VersionReader, type PeerVersion } from './version.js';
 import { WireQueue } from './wire-queue.js';
 
-/** OpenSSH rekeys before a sequence number can wrap (MAX_PACKETS, 2^31). */
-const REKEY_PACKETS = 2 ** 31;
 /** While the client waits for a host key decision, at most this much peer input is buffered. */
 const MAX_BUFFER_WHILE_PAUSED = 1024 * 1024;
-
-function resolve(config: TransportConfig): ResolvedConfig {
-  const algorithms = registry.resolvePreferences(config.algorithms ?? {}, config.allowInsecure ?? false);
-  if (config.role === 'server' && (config.hostKeys?.length ?? 0) === 0) {
-    throw new SshError('ERR_STATE', 'a server needs at least one host key');
-  }
-  return {
-    role: config.role,
-    versionLine: formatVersionLine(config.softwareVersion ?? DEFAULTS.softwareVersion),
-    algorithms,
-    hostKeys: config.hostKeys ?? [],
-    random: config.random ?? defaultRandom,
-    now: config.now ?? Date.now,
-    rekeyBytes: config.rekeyBytes ?? DEFAULTS.rekeyBytes,
-    rekeyIntervalMs: config.rekeyIntervalMs ?? DEFAULTS.rekeyIntervalMs,
-    handshakeTimeoutMs: config.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
-    loginGraceTimeMs: config.role === 'server' ? (config.loginGraceTimeMs ?? DEFAULTS.loginGraceTimeMs) : 0,
-    maxPacketLength: clampPacketLength(config.maxPacketLength),
-    services: config.services ?? ['ssh-userauth'],
-    serverSigAlgs: config.serverSigAlgs ?? registry.DEFAULT_SERVER_SIG_ALGS,
-    strictKex: config.strictKex ?? true,
-    maxQueuedBytes: config.maxQueuedBytes ?? DEFAULTS.maxQueuedBytes,
-  };
-}
 
 export class Transport {
   readonly role: Role;
@@ -68,33 +40,37 @@ export class Transport {
   /** Payloads from upper layers held back while a key exchange runs (RFC 4253 §7.1). */
   private readonly queued: Uint8Array[] = [];
   private queuedBytes = 0;
-  private kex: KexRun | undefined;
-  private kexCount = 0;
-  private strict = false;
-  private sessionIdValue: Uint8Array | undefined;
-  private hostKeyValue: Uint8Array | undefined;
-  private algorithmsValue: NegotiatedAlgorithms | undefined;
+  private readonly compression: CompressionSwitch;
+  private readonly kx: KexDriver;
+  private readonly services: Services;
   private closedValue = false;
   private authenticated = false;
   private rekeyAfterAuth = false;
-  private pendingDelayedCompression: { out: string; in: string } | undefined;
-  private serviceValue: string | undefined;
-  private requestedService: string | undefined;
-  private nextQuestion = 1;
   private readonly startedAt: number;
-  private lastKexAt: number;
-  private serverSigAlgsValue: string[] | undefined;
 
   constructor(config: TransportConfig) {
-    this.config = resolve(config);
+    this.config = resolveConfig(config);
     this.role = config.role;
     this.versionReader = new VersionReader(this.role === 'client');
     this.encoder = new PacketEncoder(registry.plainSealer(), this.config.random);
     this.decoder = new PacketDecoder(registry.plainOpener(), this.config.maxPacketLength);
-    this.startedAt = this.lastKexAt = this.config.now();
+    this.startedAt = this.config.now();
+    this.compression = new CompressionSwitch(this.encoder, this.decoder);
+    this.kx = new KexDriver(this.config, this.encoder, this.decoder, this.compression, this.startedAt, {
+      sendTransport: (p) => this.sendTransport(p),
+      event: (e) => this.events.push(e),
+      peerLine: () => this.peer!.line,
+      isAuthenticated: () => this.authenticated,
+      afterNewKeysSent: (k) => this.afterNewKeysSent(k),
+    });
+    this.services = new Services(this.role, this.config, {
+      sendTransport: (p) => this.sendTransport(p),
+      unimplemented: (seq) => this.unimplemented(seq),
+      event: (e) => this.events.push(e),
+    });
     this.emit(encodeUtf8(`${this.config.versionLine}\r\n`));
     // Our KEXINIT goes out at once, without waiting for the peer's version line (saves a round trip).
-    this.startKex();
+    this.kx.start();
   }
 
   // ---- state the layers above may read -------------------------------------------------------
@@ -104,7 +80,7 @@ export class Transport {
   }
   /** H of the first key exchange (RFC 4253 §7.2), once known. */
   get sessionId(): Uint8Array | undefined {
-    return this.sessionIdValue;
+    return this.kx.sessionId;
   }
   get peerVersion(): PeerVersion | undefined {
     return this.peer;
@@ -113,24 +89,24 @@ export class Transport {
     return this.config.versionLine;
   }
   get algorithms(): NegotiatedAlgorithms | undefined {
-    return this.algorithmsValue;
+    return this.kx.algorithms;
   }
   get hostKey(): Uint8Array | undefined {
-    return this.hostKeyValue;
+    return this.kx.hostKey;
   }
   get strictKex(): boolean {
-    return this.strict;
+    return this.kx.strict;
   }
   /** Client: the server's `server-sig-algs` (RFC 8308 §3.1), if it sent one. */
   get serverSigAlgs(): readonly string[] | undefined {
-    return this.serverSigAlgsValue;
+    return this.services.serverSigAlgs;
   }
   get service(): string | undefined {
-    return this.serviceValue;
+    return this.services.current;
   }
   /** True once the first key exchange finished and no exchange is holding back upper-layer payloads. */
   get writable(): boolean {
-    return !this.closedValue && this.sessionIdValue !== undefined && (this.kex === undefined || this.kex.sentNewKeys);
+    return !this.closedValue && this.kx.sessionId !== undefined && !this.kx.holdsPayloads;
   }
   get queuedPayloadBytes(): number {
     return this.queuedBytes;
@@ -205,34 +181,17 @@ export class Transport {
   /** Absolute time (ms, on the injected clock) at which handleTimeout must run, if any. */
   pollTimeout(): number | undefined {
     if (this.closedValue) return undefined;
-    const c = this.config;
-    const deadlines: number[] = [];
-    if (this.sessionIdValue === undefined && c.handshakeTimeoutMs > 0) deadlines.push(this.startedAt + c.handshakeTimeoutMs);
-    if (!this.authenticated && c.loginGraceTimeMs > 0) deadlines.push(this.startedAt + c.loginGraceTimeMs);
-    if (this.sessionIdValue !== undefined && c.rekeyIntervalMs > 0 && this.kex === undefined) deadlines.push(this.lastKexAt + c.rekeyIntervalMs);
-    return deadlines.length > 0 ? Math.min(...deadlines) : undefined;
+    return nextDeadline(this.config, this.timeLimitState());
   }
 
   handleTimeout(now: number): void {
     if (this.closedValue) return;
-    const c = this.config;
-    if (!this.authenticated && c.loginGraceTimeMs > 0 && now >= this.startedAt + c.loginGraceTimeMs) {
-      this.fail(
-        new SshError('ERR_TIMEOUT', `authentication did not complete within ${c.loginGraceTimeMs / 1000} s (LoginGraceTime)`, {
-          reason: DisconnectReason.BY_APPLICATION,
-        }),
-      );
-      return;
-    }
-    if (this.sessionIdValue === undefined) {
-      if (c.handshakeTimeoutMs > 0 && now >= this.startedAt + c.handshakeTimeoutMs) {
-        this.fail(new SshError('ERR_TIMEOUT', `key exchange did not complete within ${c.handshakeTimeoutMs} ms`, { reason: DisconnectReason.BY_APPLICATION }));
-      }
-      return;
-    }
-    if (c.rekeyIntervalMs > 0 && this.kex === undefined && now >= this.lastKexAt + c.rekeyIntervalMs) {
-      this.lastKexAt = now; // checked again after the exchange (or after authentication, if deferred)
+    const due = dueAt(this.config, this.timeLimitState(), now);
+    if (due === 'rekey') {
+      this.kx.lastKexAt = now; // checked again after the exchange (or after authentication, if deferred)
       this.rekey();
+    } else if (due) {
+      this.fail(due);
     }
   }
 
@@ -241,9 +200,7 @@ export class Transport {
    * carry the error to report (e.g. known_hosts' "REMOTE HOST IDENTIFICATION HAS CHANGED").
    */
   answerHostKey(id: number, accept: boolean, error?: SshError): void {
-    const k = this.kex;
-    if (this.closedValue || !k || k.hostKeyQuestion !== id) return;
-    k.hostKeyQuestion = undefined;
+    if (this.closedValue || !this.kx.takeHostKeyQuestion(id)) return;
     if (!accept) {
       this.fail(
         error ??
@@ -254,7 +211,7 @@ export class Transport {
       return;
     }
     try {
-      this.sendNewKeys();
+      this.kx.sendNewKeys();
       this.processPackets();
     } catch (e) {
       this.fail(e);
@@ -268,7 +225,7 @@ export class Transport {
    */
   send(payload: Uint8Array, tail?: Uint8Array): void {
     if (this.closedValue) throw new SshError('ERR_STATE', 'the connection is closed');
-    if (this.kex && !this.kex.sentNewKeys) {
+    if (this.kx.holdsPayloads) {
       const whole = tail === undefined ? payload : concatBytes(payload, tail);
       if (this.queuedBytes + whole.length > this.config.maxQueuedBytes) {
         throw new SshError('ERR_LIMIT', `more than ${this.config.maxQueuedBytes} bytes queued during key exchange`);
@@ -283,11 +240,9 @@ export class Transport {
   /** Client: asks for a service (RFC 4253 §10); a 'service' event follows when the server accepts. */
   requestService(name: string): void {
     if (this.closedValue) throw new SshError('ERR_STATE', 'the connection is closed');
-    if (this.role !== 'client') throw new SshError('ERR_STATE', 'only a client requests services');
-    if (this.requestedService) throw new SshError('ERR_STATE', 'a service was already requested');
-    this.requestedService = name;
+    const request = this.services.request(name);
     // RFC 4253 §7.1: no SERVICE_REQUEST during a key exchange; it waits in the queue like a payload.
-    this.send(ServiceRequest.encode({ serviceName: name }));
+    this.send(request);
   }
 
   /**
@@ -296,12 +251,12 @@ export class Transport {
    * authentication with UNIMPLEMENTED (server) or a fatal error (client), so nobody rekeys there.
    */
   rekey(): void {
-    if (this.closedValue || this.kex || this.sessionIdValue === undefined) return;
+    if (this.closedValue || this.kx.current || this.kx.sessionId === undefined) return;
     if (!this.authenticated) {
       this.rekeyAfterAuth = true;
       return;
     }
-    this.startKex();
+    this.kx.start();
   }
 
   /**
@@ -337,6 +292,10 @@ export class Transport {
 
   // ---- internals ---------------------------------------------------------------------------
 
+  private timeLimitState(): TimeLimitState {
+    return { startedAt: this.startedAt, keyed: this.kx.sessionId !== undefined, authenticated: this.authenticated, rekeyAt: this.kx.rekeyDeadline() };
+  }
+
   /** Queues raw bytes (a text line) for the wire. */
   private emit(bytes: Uint8Array): void {
     this.out.push(bytes);
@@ -351,7 +310,7 @@ export class Transport {
   private write(payload: Uint8Array, tail?: Uint8Array): void {
     this.emitPacket(payload, tail);
     if (payload[0] === MSG.USERAUTH_SUCCESS && this.role === 'server') this.onAuthenticated();
-    this.checkRekeyLimits();
+    this.kx.checkRekeyLimits();
   }
 
   /** Transport messages bypass the key-exchange queue (RFC 4253 §7.1 allows 1-49 during an exchange). */
@@ -360,29 +319,10 @@ export class Transport {
     this.emitPacket(payload, undefined);
   }
 
-  private checkRekeyLimits(): void {
-    if (this.kex || this.sessionIdValue === undefined || !this.authenticated) return;
-    const e = this.encoder;
-    const d = this.decoder;
-    const limit = this.config.rekeyBytes;
-    if (e.bytesSinceKex >= limit || d.bytesSinceKex >= limit || e.packetsSinceKex >= REKEY_PACKETS || d.packetsSinceKex >= REKEY_PACKETS) {
-      this.startKex();
-    }
-  }
-
-  private startKex(): void {
-    const versions = () =>
-      this.role === 'client'
-        ? { client: this.config.versionLine, server: this.peer!.line }
-        : { client: this.peer!.line, server: this.config.versionLine };
-    this.kex = new KexRun(this.config, this.kexCount === 0, versions, this.sessionIdValue);
-    this.sendTransport(this.kex.ourInit);
-  }
-
   private processPackets(): void {
     for (;;) {
       if (this.closedValue) return;
-      if (this.kex?.hostKeyQuestion !== undefined) {
+      if (this.kx.awaitingHostKey) {
         if (this.decoder.buffered > MAX_BUFFER_WHILE_PAUSED) {
           throw protocolError('the server sent too much data while its host key was being checked');
         }
@@ -391,7 +331,7 @@ export class Transport {
       const packet = this.decoder.next();
       if (!packet) return;
       this.dispatch(packet.payload, packet.seq);
-      this.checkRekeyLimits();
+      this.kx.checkRekeyLimits();
     }
   }
 
@@ -403,7 +343,7 @@ export class Transport {
 
   private dispatch(payload: Uint8Array, seq: number): void {
     const type = payload[0]!;
-    const k = this.kex;
+    const k = this.kx.current;
     // Between the peer's KEXINIT and its NEWKEYS only transport messages may come (RFC 4253 §7.1).
     const inPeerKex = k !== undefined && k.theirInit !== undefined && !k.receivedNewKeys;
     const strictInitial = inPeerKex && k.strict && k.initial;
@@ -427,25 +367,19 @@ export class Transport {
         return;
       }
       case MSG.KEXINIT:
-        this.onKexInit(payload, seq);
+        this.kx.onKexInit(payload, seq);
         return;
       case MSG.NEWKEYS:
-        this.onNewKeys(payload);
+        this.kx.onNewKeys(payload);
         return;
     }
     if (type >= MSG.KEX_FIRST && type <= MSG.KEX_LAST) {
       if (!inPeerKex) {
-        if (this.sessionIdValue === undefined) throw protocolError(`key exchange message ${type} before SSH_MSG_KEXINIT`);
+        if (this.kx.sessionId === undefined) throw protocolError(`key exchange message ${type} before SSH_MSG_KEXINIT`);
         this.unimplemented(seq);
         return;
       }
-      if (k.ignoreNextKexPacket) {
-        k.ignoreNextKexPacket = false; // RFC 4253 §7: the peer's wrong guess is silently ignored
-        return;
-      }
-      const step = k.receiveMethodMessage(payload);
-      for (const m of step.messages) this.sendTransport(m);
-      if (step.kind === 'done') this.onKexComputed();
+      this.kx.onMethodMessage(payload);
       return;
     }
     if (inPeerKex) {
@@ -457,20 +391,20 @@ export class Transport {
       this.unimplemented(seq);
       return;
     }
-    if (this.sessionIdValue === undefined) {
+    if (this.kx.sessionId === undefined) {
       if (type >= 50 || (type >= 5 && type <= 7)) throw protocolError(`message ${type} before the key exchange finished`);
       this.unimplemented(seq);
       return;
     }
     switch (type) {
       case MSG.SERVICE_REQUEST:
-        this.onServiceRequest(payload, seq);
+        this.services.onServiceRequest(payload, seq);
         return;
       case MSG.SERVICE_ACCEPT:
-        this.onServiceAccept(payload);
+        this.services.onServiceAccept(payload);
         return;
       case MSG.EXT_INFO:
-        this.onExtInfo(payload);
+        this.services.onExtInfo(payload);
         return;
     }
     if (type < 50) {
@@ -478,7 +412,7 @@ export class Transport {
       return;
     }
     // Upper-layer messages only once a service runs (RFC 4253 §10; guards against pre-auth confusion).
-    if (this.serviceValue === undefined) throw protocolError(`message ${type} before a service was accepted`);
+    if (this.services.current === undefined) throw protocolError(`message ${type} before a service was accepted`);
     if (type === MSG.USERAUTH_SUCCESS && this.role === 'client') this.onAuthenticated();
     this.events.push({ type: 'payload', payload, seq });
   }
@@ -487,166 +421,24 @@ export class Transport {
     this.sendTransport(Unimplemented.encode({ sequenceNumber: seq }));
   }
 
-  private onKexInit(payload: Uint8Array, seq: number): void {
-    if (!this.kex) {
-      this.startKex();
-      this.kex!.initiatedBy = 'peer';
-    }
-    const k = this.kex!;
-    if (k.theirInit) throw protocolError('SSH_MSG_KEXINIT received during a key exchange');
-    const first = k.receiveKexInit(payload, seq, this.strict);
-    for (const m of first) this.sendTransport(m);
-  }
-
-  /** The method finished: the client checks the host key; the server sends NEWKEYS. */
-  private onKexComputed(): void {
-    const k = this.kex!;
-    const r = k.result!;
-    if (this.role === 'server') {
-      this.sendNewKeys();
-      return;
-    }
-    if (!k.initial) {
-      // The host key may not change on a re-exchange (the application already trusted the first one).
-      if (!equalBytes(r.hostKey, this.hostKeyValue!)) {
-        throw new SshError('ERR_KEX', 'the server host key changed during key re-exchange', {
-          reason: DisconnectReason.HOST_KEY_NOT_VERIFIABLE,
-        });
-      }
-      this.sendNewKeys();
-      return;
-    }
-    const id = this.nextQuestion++;
-    k.hostKeyQuestion = id;
-    this.events.push({ type: 'hostKey', id, hostKey: r.hostKey, algorithm: r.hostKeyAlgorithm });
-  }
-
-  private sendNewKeys(): void {
-    const k = this.kex!;
-    const r = k.result!;
-    this.sendTransport(NewKeys.encode({}));
-    k.sentNewKeys = true;
-    this.encoder.setSealer(r.sealer);
-    if (k.strict) this.encoder.seq = 0; // PROTOCOL §1.10: sequence numbers restart after NEWKEYS
-    this.encoder.resetCounters();
-    this.applyCompression('out', r.outgoingCompression);
-    if (k.initial && this.role === 'server' && k.peerExtInfo) this.sendExtInfo();
+  /** Our NEWKEYS went out (KexDriver.sendNewKeys): EXT_INFO, then what the layers above sent meanwhile. */
+  private afterNewKeysSent(k: KexRun): void {
+    if (k.initial && this.role === 'server' && k.peerExtInfo) this.services.sendExtInfo();
     // Release what the layers above sent during the exchange, in order.
     const q = this.queued.splice(0);
     this.queuedBytes = 0;
     for (const p of q) this.write(p);
-    this.maybeFinishKex();
-  }
-
-  private onNewKeys(payload: Uint8Array): void {
-    NewKeys.decode(payload);
-    const k = this.kex;
-    if (!k || !k.result || k.receivedNewKeys) throw protocolError('unexpected SSH_MSG_NEWKEYS');
-    k.receivedNewKeys = true;
-    this.decoder.setOpener(k.result.opener);
-    if (k.strict) this.decoder.seq = 0;
-    this.decoder.resetCounters();
-    this.applyCompression('in', k.result.incomingCompression);
-    this.maybeFinishKex();
-  }
-
-  private maybeFinishKex(): void {
-    const k = this.kex!;
-    if (!k.sentNewKeys || !k.receivedNewKeys) return;
-    const r = k.result!;
-    this.kex = undefined;
-    this.kexCount++;
-    this.lastKexAt = this.config.now();
-    if (k.initial) {
-      this.sessionIdValue = r.exchangeHash;
-      this.hostKeyValue = r.hostKey;
-      this.strict = k.strict;
-    }
-    this.algorithmsValue = k.negotiated;
-    this.events.push({
-      type: 'kex',
-      initial: k.initial,
-      initiatedBy: k.initiatedBy,
-      algorithms: k.negotiated!,
-      strict: this.strict,
-      sessionId: this.sessionIdValue!,
-    });
-  }
-
-  private applyCompression(dir: 'out' | 'in', name: string): void {
-    const delayed = isDelayedCompression(name) && !this.authenticated;
-    if (delayed) {
-      this.pendingDelayedCompression ??= { out: 'none', in: 'none' };
-      this.pendingDelayedCompression[dir] = name;
-    }
-    const active = name !== 'none' && !delayed;
-    if (dir === 'out') {
-      if (!active) this.encoder.setCompressor(undefined);
-      else if (!this.encoder.compressing) this.encoder.setCompressor(createCompressor(name));
-    } else {
-      if (!active) this.decoder.setDecompressor(undefined);
-      else if (!this.decoder.decompressing) this.decoder.setDecompressor(createDecompressor(name));
-    }
   }
 
   /** zlib@openssh.com starts after USERAUTH_SUCCESS: sent (server) or received (client). */
   private onAuthenticated(): void {
     if (this.authenticated) return;
     this.authenticated = true;
-    const p = this.pendingDelayedCompression;
-    this.pendingDelayedCompression = undefined;
-    if (p) {
-      if (p.out !== 'none') this.encoder.setCompressor(createCompressor(p.out));
-      if (p.in !== 'none') this.decoder.setDecompressor(createDecompressor(p.in));
-    }
+    this.compression.startDelayed();
     if (this.rekeyAfterAuth) {
       this.rekeyAfterAuth = false;
       this.rekey();
     }
-  }
-
-  private sendExtInfo(): void {
-    // RFC 8308 §3.1: server-sig-algs lists the signature algorithms accepted for publickey auth.
-    const value = encodeUtf8(this.config.serverSigAlgs.join(','));
-    this.sendTransport(ExtInfo.encode({ extensions: [{ name: 'server-sig-algs', value }] }));
-  }
-
-  private onExtInfo(payload: Uint8Array): void {
-    const m = ExtInfo.decode(payload);
-    const map = new Map<string, Uint8Array>();
-    for (const e of m.extensions) map.set(e.name, e.value);
-    const sigs = map.get('server-sig-algs');
-    if (sigs && this.role === 'client') this.serverSigAlgsValue = new TextDecoder().decode(sigs).split(',').filter(Boolean);
-    this.events.push({ type: 'extInfo', extensions: map });
-  }
-
-  private onServiceRequest(payload: Uint8Array, seq: number): void {
-    if (this.role !== 'server') {
-      this.unimplemented(seq);
-      return;
-    }
-    const { serviceName } = ServiceRequest.decode(payload);
-    if (this.serviceValue !== undefined) throw protocolError(`service request for ${serviceName} after ${this.serviceValue} started`);
-    if (!this.config.services.includes(serviceName)) {
-      throw new SshError('ERR_SERVICE', `service ${JSON.stringify(serviceName)} is not available`, {
-        reason: DisconnectReason.SERVICE_NOT_AVAILABLE,
-      });
-    }
-    this.serviceValue = serviceName;
-    this.sendTransport(ServiceAccept.encode({ serviceName }));
-    this.events.push({ type: 'service', name: serviceName });
-  }
-
-  private onServiceAccept(payload: Uint8Array): void {
-    const { serviceName } = ServiceAccept.decode(payload);
-    if (this.role !== 'client' || this.requestedService === undefined || this.serviceValue !== undefined) {
-      throw protocolError('unexpected SSH_MSG_SERVICE_ACCEPT');
-    }
-    if (serviceName !== this.requestedService) {
-      throw protocolError(`server accepted service ${serviceName}, but ${this.requestedService} was requested`);
-    }
-    this.serviceValue = serviceName;
-    this.events.push({ type: 'service', name: serviceName });
   }
 
   private sendDisconnect(reason: number, description: string): void {
@@ -679,10 +471,4 @@ export class Transport {
     this.queuedBytes = 0;
     this.events.push(error ? { type: 'closed', error } : { type: 'closed' });
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
