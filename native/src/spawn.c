@@ -5,7 +5,10 @@
  * child has exec'd. Profiled on hushd under 20 concurrent `exec true` logins (`node
  * --cpu-prof`), spawn() held the loop for ~2.9 ms per session, a quarter of the server's time.
  * glibc's posix_spawn() uses clone(CLONE_VM|CLONE_VFORK): no page tables are copied, and the
- * caller waits only for the exec itself.
+ * caller waits only for the exec itself. Even that wait is kept off the event loop: the vfork
+ * parent sleeps until the child is scheduled and has exec'd, which under load (every core busy)
+ * took 2-4 ms per session in hushd's profile. The spawn runs as async work on libuv's thread
+ * pool; JavaScript gets its ends of the sockets at once and the pid (or the errno) in a callback.
  *
  * The child gets three socketpairs as stdin/stdout/stderr (what libuv gives child_process
  * children), every other descriptor closed (closefrom(3): nothing this process has open, such
@@ -143,7 +146,7 @@ static void on_exit_ready(uv_poll_t *p, int status, int events) {
   uv_close((uv_handle_t *)p, watch_closed);
 }
 
-/* Starts watching `pid` (through `pidfd`) on the env's loop; 0 with an exception on failure. */
+/* Starts watching `pid` (through `pidfd`) on the env's loop; 0, or a libuv error code. */
 static int watch_child(napi_env env, pid_t pid, int pidfd, napi_value callback) {
   struct uv_loop_s *loop = NULL;
   watch_t *w = calloc(1, sizeof *w);
@@ -152,8 +155,7 @@ static int watch_child(napi_env env, pid_t pid, int pidfd, napi_value callback) 
       napi_create_string_utf8(env, "hush:spawn", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_reference(env, callback, 1, &w->callback) != napi_ok) {
     free(w);
-    napi_throw_error(env, "ERR_NATIVE_SPAWN", "spawn: cannot watch the child");
-    return 0;
+    return UV_ENOMEM;
   }
   napi_async_init(env, resource, name, &w->async);
   w->env = env;
@@ -172,10 +174,8 @@ static int watch_child(napi_env env, pid_t pid, int pidfd, napi_value callback) 
   if (err != 0) {
     napi_delete_reference(env, callback_ref);
     napi_async_destroy(env, async);
-    napi_throw_error(env, "ERR_NATIVE_SPAWN", uv_strerror(err));
-    return 0;
   }
-  return 1;
+  return err;
 }
 
 static void close_pairs(int pairs[3][2]) {
@@ -204,7 +204,7 @@ static void default_signals(sigset_t *set) {
   for (int sig = 32; sig <= 33 && sig < SIGRTMIN; sig++) set->__val[(sig - 1) / bits] |= 1UL << ((sig - 1) % bits);
 }
 
-static int start(pid_t *pid, const char *file, char **argv, char **envp, const char *cwd, int setsid, int pairs[3][2]) {
+static int start(pid_t *pid, const char *file, char **argv, char **envp, const char *cwd, int setsid, const int ends[3]) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, all;
@@ -216,7 +216,7 @@ static int start(pid_t *pid, const char *file, char **argv, char **envp, const c
     return err;
   }
   /* The child's ends are all above 2 (0-2 are this process's own), so dup2 clears their close-on-exec. */
-  for (int i = 0; i < 3 && !err; i++) err = posix_spawn_file_actions_adddup2(&fa, pairs[i][1], i);
+  for (int i = 0; i < 3 && !err; i++) err = posix_spawn_file_actions_adddup2(&fa, ends[i], i);
   if (!err) err = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   if (!err && cwd[0]) err = posix_spawn_file_actions_addchdir_np(&fa, cwd);
   sigemptyset(&none);
@@ -231,77 +231,166 @@ static int start(pid_t *pid, const char *file, char **argv, char **envp, const c
   return err;
 }
 
+/* One start in flight: what the thread needs, and what it found. */
+typedef struct {
+  napi_async_work work;
+  napi_ref on_spawn, on_exit;
+  char *file, *cwd;
+  char **args, **envp;
+  int setsid;
+  int ends[3]; /* the child's ends of the socketpairs; the thread closes them */
+  pid_t pid;
+  int pidfd;
+  int err;           /* errno of the step that failed, 0 if none */
+  const char *stage; /* that step, for the message */
+} start_t;
+
+static void start_free(napi_env env, start_t *s) {
+  if (s->on_spawn) napi_delete_reference(env, s->on_spawn);
+  if (s->on_exit) napi_delete_reference(env, s->on_exit);
+  for (int i = 0; i < 3; i++)
+    if (s->ends[i] >= 0) close(s->ends[i]);
+  free(s->file);
+  free(s->cwd);
+  free_words(s->args);
+  free_words(s->envp);
+  free(s);
+}
+
+/* On a thread-pool thread: the spawn itself (this thread waits while the child execs), then the pidfd. */
+static void start_execute(napi_env env, void *data) {
+  start_t *s = data;
+  s->err = start(&s->pid, s->file, s->args, s->envp, s->cwd, s->setsid, s->ends);
+  s->stage = "spawn";
+  for (int i = 0; i < 3; i++) {
+    close(s->ends[i]);
+    s->ends[i] = -1;
+  }
+  if (s->err) return;
+  s->pidfd = pidfd_open(s->pid);
+  if (s->pidfd < 0) {
+    s->err = errno;
+    s->stage = "spawn: pidfd_open";
+    abandon(s->pid);
+  }
+}
+
+/* An Error as Node's spawn errors are: code = the errno's name, errno, syscall, path. */
+static napi_value errno_error(napi_env env, int err, const char *stage, const char *file) {
+  char msg[512];
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s %s %s", stage, file, name ? name : "error");
+  napi_value code, text, e, v;
+  napi_create_string_utf8(env, name ? name : "ERR_NATIVE_SPAWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, code, text, &e);
+  napi_create_int32(env, -err, &v);
+  napi_set_named_property(env, e, "errno", v);
+  napi_create_string_utf8(env, stage, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, e, "syscall", v);
+  napi_create_string_utf8(env, file, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, e, "path", v);
+  return e;
+}
+
+/* Back on the loop: watch the child, then onSpawn(null, pid), or onSpawn(error) if it did not start. */
+static void start_complete(napi_env env, napi_status status, void *data) {
+  start_t *s = data;
+  napi_value cb, exit_cb, recv, argv[2];
+  if (status == napi_ok && s->err == 0) {
+    int uerr = napi_get_reference_value(env, s->on_exit, &exit_cb) == napi_ok ? watch_child(env, s->pid, s->pidfd, exit_cb) : UV_ENOMEM;
+    if (uerr != 0) {
+      abandon(s->pid);
+      close(s->pidfd);
+      s->err = -uerr;
+      s->stage = "spawn: watch";
+    }
+  } else if (status != napi_ok && s->err == 0) {
+    s->err = ECANCELED;
+  }
+  napi_get_undefined(env, &recv);
+  if (s->err) {
+    argv[0] = errno_error(env, s->err, s->stage, s->file);
+    napi_get_undefined(env, &argv[1]);
+  } else {
+    napi_get_null(env, &argv[0]);
+    napi_create_int32(env, s->pid, &argv[1]);
+  }
+  if (napi_get_reference_value(env, s->on_spawn, &cb) == napi_ok && cb != NULL) napi_call_function(env, recv, cb, 2, argv, NULL);
+  napi_delete_async_work(env, s->work);
+  start_free(env, s);
+}
+
 /* spawn(file: string, argv: string[], env: string[], cwd: string, setsid: boolean,
- *       onExit: (code: number, signal: number) => void) -> [pid, stdin, stdout, stderr]
+ *       onSpawn: (err: Error | null, pid?: number) => void,
+ *       onExit: (code: number, signal: number) => void) -> [stdin, stdout, stderr]
  * `file` must be an absolute path (no PATH search); `cwd` "" keeps the current directory.
- * The three descriptors are this process's ends of the socketpairs, close-on-exec. */
+ * The three descriptors, returned at once, are this process's ends of the socketpairs
+ * (close-on-exec); the program starts on the thread pool, and onSpawn tells how that went.
+ * onExit runs once the child was reaped (code -1 when killed by signal `signal`). */
 napi_value hush_spawn(napi_env env, napi_callback_info info) {
-  napi_value argv_js[6];
-  size_t argc = 6;
-  napi_valuetype cb_type;
-  if (napi_get_cb_info(env, info, &argc, argv_js, NULL, NULL) != napi_ok || argc < 6 ||
-      napi_typeof(env, argv_js[5], &cb_type) != napi_ok || cb_type != napi_function) {
-    napi_throw_type_error(env, "ERR_NATIVE_ARGS", "spawn: (file, argv, env, cwd, setsid, onExit) expected");
+  napi_value argv_js[7];
+  size_t argc = 7;
+  napi_valuetype spawn_type, exit_type;
+  if (napi_get_cb_info(env, info, &argc, argv_js, NULL, NULL) != napi_ok || argc < 7 ||
+      napi_typeof(env, argv_js[5], &spawn_type) != napi_ok || spawn_type != napi_function ||
+      napi_typeof(env, argv_js[6], &exit_type) != napi_ok || exit_type != napi_function) {
+    napi_throw_type_error(env, "ERR_NATIVE_ARGS", "spawn: (file, argv, env, cwd, setsid, onSpawn, onExit) expected");
     return NULL;
   }
   int setsid = 0;
   if (!hush_bool(env, argv_js[4], "spawn: setsid must be a boolean", &setsid)) return NULL;
-  char *file = c_string(env, argv_js[0], "spawn: file must be a string without NUL");
-  char *cwd = file ? c_string(env, argv_js[3], "spawn: cwd must be a string without NUL") : NULL;
-  char **args = cwd ? c_words(env, argv_js[1], "spawn: argv must be strings without NUL") : NULL;
-  char **envp = args ? c_words(env, argv_js[2], "spawn: env must be strings without NUL") : NULL;
-  napi_value result = NULL;
-  int pairs[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
-  if (envp == NULL) goto out; /* an exception is pending (or out of memory) */
-  if (file[0] != '/') {
+  start_t *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    napi_throw_error(env, "ERR_NATIVE_SPAWN", "spawn: out of memory");
+    return NULL;
+  }
+  s->setsid = setsid;
+  for (int i = 0; i < 3; i++) s->ends[i] = -1;
+  int ours[3] = {-1, -1, -1};
+  napi_value result = NULL, name;
+  s->file = c_string(env, argv_js[0], "spawn: file must be a string without NUL");
+  s->cwd = s->file ? c_string(env, argv_js[3], "spawn: cwd must be a string without NUL") : NULL;
+  s->args = s->cwd ? c_words(env, argv_js[1], "spawn: argv must be strings without NUL") : NULL;
+  s->envp = s->args ? c_words(env, argv_js[2], "spawn: env must be strings without NUL") : NULL;
+  if (s->envp == NULL) goto fail; /* an exception is pending (or out of memory) */
+  if (s->file[0] != '/') {
     napi_throw_type_error(env, "ERR_NATIVE_ARGS", "spawn: file must be an absolute path");
-    goto out;
+    goto fail;
   }
   for (int i = 0; i < 3; i++) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pairs[i]) != 0) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
       throw_errno(env, errno, "spawn: socketpair:");
-      goto out;
+      goto fail;
     }
+    ours[i] = pair[0];
+    s->ends[i] = pair[1];
   }
-  pid_t pid = 0;
-  int err = start(&pid, file, args, envp, cwd, setsid, pairs);
-  if (err) {
-    throw_errno(env, err, "spawn:");
-    goto out;
+  if (napi_create_reference(env, argv_js[5], 1, &s->on_spawn) != napi_ok ||
+      napi_create_reference(env, argv_js[6], 1, &s->on_exit) != napi_ok ||
+      napi_create_string_utf8(env, "hush:spawn-start", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, start_execute, start_complete, s, &s->work) != napi_ok) {
+    napi_throw_error(env, "ERR_NATIVE_SPAWN", "spawn: cannot queue the start");
+    goto fail;
   }
+  if (napi_queue_async_work(env, s->work) != napi_ok) {
+    napi_delete_async_work(env, s->work);
+    napi_throw_error(env, "ERR_NATIVE_SPAWN", "spawn: cannot queue the start");
+    goto fail;
+  }
+  napi_value v;
+  napi_create_array_with_length(env, 3, &result);
   for (int i = 0; i < 3; i++) {
-    close(pairs[i][1]);
-    pairs[i][1] = -1;
+    napi_create_int32(env, ours[i], &v);
+    napi_set_element(env, result, i, v); /* JavaScript owns it now */
   }
-  int pidfd = pidfd_open(pid);
-  if (pidfd < 0) {
-    int e = errno;
-    abandon(pid);
-    throw_errno(env, e, "spawn: pidfd_open:");
-    goto out;
-  }
-  if (!watch_child(env, pid, pidfd, argv_js[5])) {
-    abandon(pid);
-    close(pidfd);
-    goto out;
-  }
-  napi_value arr, v;
-  napi_create_array_with_length(env, 4, &arr);
-  napi_create_int32(env, pid, &v);
-  napi_set_element(env, arr, 0, v);
-  for (int i = 0; i < 3; i++) {
-    napi_create_int32(env, pairs[i][0], &v);
-    napi_set_element(env, arr, i + 1, v);
-    pairs[i][0] = -1; /* JavaScript owns it now */
-  }
-  result = arr;
-out:
-  close_pairs(pairs);
-  free(file);
-  free(cwd);
-  free_words(args);
-  free_words(envp);
   return result;
+fail:
+  for (int i = 0; i < 3; i++)
+    if (ours[i] >= 0) close(ours[i]);
+  start_free(env, s);
+  return NULL;
 }
 
 /* spawnSupported() -> boolean: whether this kernel has pidfds (probed on our own pid). */

@@ -32,11 +32,20 @@ export interface NativeCrypto {
   etmOpen(h: NativeHandle, seq: number, wire: Uint8Array, out: Uint8Array): boolean;
   /**
    * posix_spawn of an absolute `file` with socketpairs as stdin/stdout/stderr, every other
-   * descriptor closed, default signals, `cwd` ("" = ours) and optionally setsid; `onExit` runs
-   * once the child was reaped (code -1 when killed by signal `signal`). Returns
-   * [pid, stdin, stdout, stderr] (this process's ends). See src/node/native-spawn.ts.
+   * descriptor closed, default signals, `cwd` ("" = ours) and optionally setsid. Returns
+   * [stdin, stdout, stderr] (this process's ends) at once; the start runs on libuv's thread
+   * pool and `onSpawn` gets its pid, or an Error coded with the errno's name. `onExit` runs
+   * once the child was reaped (code -1 when killed by signal `signal`). See src/node/native-spawn.ts.
    */
-  spawn(file: string, argv: readonly string[], env: readonly string[], cwd: string, setsid: boolean, onExit: (code: number, signal: number) => void): [number, number, number, number];
+  spawn(
+    file: string,
+    argv: readonly string[],
+    env: readonly string[],
+    cwd: string,
+    setsid: boolean,
+    onSpawn: (err: (Error & { code?: string }) | null, pid?: number) => void,
+    onExit: (code: number, signal: number) => void,
+  ): [number, number, number];
   /** Whether spawn can work here (glibc >= 2.34 and pidfds, Linux >= 5.3). */
   spawnSupported(): boolean;
 }

@@ -13,8 +13,13 @@
  * is stricter: every descriptor above 2 is closed in the child (closefrom), so nothing this
  * process has open (node-pty's terminal masters, inherited descriptors) leaks into it.
  *
- * The object it returns has the part of ChildProcess that the session code uses ('exit',
- * 'close', exitCode, signalCode, pid, the three streams).
+ * The start itself runs on libuv's thread pool (the vfork parent waits for the child's exec, and
+ * under load that was 2-4 ms per session on the event loop). The three streams exist at once;
+ * the pid comes with the 'spawn' event, or 'error' says why the program could not start
+ * (code ENOENT, EACCES, ... as child_process's errors), as ChildProcess does.
+ *
+ * The object it returns has the part of ChildProcess that the session code uses ('spawn',
+ * 'error', 'exit', 'close', exitCode, signalCode, pid, the three streams).
  */
 import { EventEmitter } from 'node:events';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
@@ -32,6 +37,21 @@ export interface ProgramProcess {
   readonly signalCode: NodeJS.Signals | null;
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'exit' | 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  once(event: 'spawn', listener: () => void): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+}
+
+/**
+ * Calls `started` once the program's start is settled: with its pid when it runs, without when it
+ * could not start. At once for a ChildProcess (its pid is known when spawn() returns).
+ */
+export function whenStarted(child: ProgramProcess, started: (pid?: number) => void): void {
+  if (child.pid !== undefined || !(child instanceof NativeChild) || child.settled) {
+    started(child.pid);
+    return;
+  }
+  child.once('spawn', () => started(child.pid));
+  child.once('error', () => started(undefined));
 }
 
 const SIGNAL_BY_NUMBER = new Map<number, NodeJS.Signals>(
@@ -67,26 +87,36 @@ export interface NativeSpawnOptions {
 
 /** A program started by the addon. */
 export class NativeChild extends EventEmitter implements ProgramProcess {
-  readonly pid: number;
+  /** Known from the 'spawn' event on. */
+  pid: number | undefined;
   readonly stdin: Socket;
   readonly stdout: Socket;
   readonly stderr: Socket;
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
+  /** Whether the start is over: 'spawn' or 'error' was emitted. */
+  settled = false;
   /** stdout and stderr not yet closed ('close' waits for them, as ChildProcess's does; stdin is not counted). */
   private open = 2;
   private readonly onread: NativeSpawnOptions['onread'];
   private reaped = false;
+  /** Signals asked for before the pid was known, delivered once it is. */
+  private pending: (NodeJS.Signals | number)[] = [];
 
   constructor(file: string, args: readonly string[], options: NativeSpawnOptions) {
     super();
     const addon = nativeCrypto();
     if (!addon || !nativeSpawnAvailable()) throw new Error('native spawn is not available');
     const env = Object.entries(options.env).map(([k, v]) => `${k}=${v}`);
-    const [pid, i, o, e] = addon.spawn(file, [file, ...args], env, options.cwd ?? '', options.detached ?? false, (code, signo) =>
-      this.onExit(code, signo),
+    const [i, o, e] = addon.spawn(
+      file,
+      [file, ...args],
+      env,
+      options.cwd ?? '',
+      options.detached ?? false,
+      (err, pid) => this.onSpawn(err, pid),
+      (code, signo) => this.onExit(code, signo),
     );
-    this.pid = pid;
     // A larger write buffer than net.Socket's 16 KiB lets a corked batch of packets (see
     // process-session.ts) go to the program in one writev.
     // (net.Socket hands its options to stream.Duplex, which takes writableHighWaterMark; @types/node omits it.)
@@ -104,15 +134,39 @@ export class NativeChild extends EventEmitter implements ProgramProcess {
     return this.onread?.stdout === stdout && this.onread?.stderr === stderr;
   }
 
-  /** Sends a signal to the program (not after it was reaped: its pid may belong to another by then). */
+  /**
+   * Sends a signal to the program: at once, or as soon as it has started; not after it was
+   * reaped (its pid may belong to another by then), nor when it never started.
+   */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     if (this.reaped) return false;
+    if (this.pid === undefined) {
+      if (this.settled) return false;
+      this.pending.push(signal);
+      return true;
+    }
     try {
       process.kill(this.pid, signal);
       return true;
     } catch {
       return false;
     }
+  }
+
+  private onSpawn(err: Error | null, pid: number | undefined): void {
+    this.settled = true;
+    if (err !== null || pid === undefined) {
+      // As ChildProcess: nothing runs, the streams end, 'error' says why.
+      this.reaped = true;
+      this.stdin.destroy();
+      this.stdout.destroy();
+      this.stderr.destroy();
+      this.emit('error', err ?? new Error('the program did not start'));
+      return;
+    }
+    this.pid = pid;
+    this.emit('spawn');
+    for (const signal of this.pending.splice(0)) this.kill(signal);
   }
 
   private onExit(code: number, signo: number): void {

@@ -19,7 +19,7 @@ import { closeSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import type { IPty } from 'node-pty';
 import { SIGNAL_NAMES } from '../connection/session-requests.js';
-import { NativeChild, type ProgramProcess } from './native-spawn.js';
+import { NativeChild, whenStarted, type ProgramProcess } from './native-spawn.js';
 import { FdWriter, hangUp, masterFd, openSlave, signalName } from './pty.js';
 import { DEFAULT_SESSION_HIGH_WATER, type ExitResult, type SessionChannel } from './session-channel.js';
 
@@ -191,7 +191,10 @@ export function runWithPipes(session: SessionChannel, child: ProgramProcess, rea
       return child.pid;
     },
     signal: (sig) => {
-      if (!exited && child.exitCode === null && child.signalCode === null) killGroup(child.pid, sig);
+      if (exited || child.exitCode !== null || child.signalCode !== null) return;
+      // A program still starting (NativeChild) gets the signal as soon as its pid is known.
+      if (child.pid === undefined) whenStarted(child, (pid) => killGroup(pid, sig));
+      else killGroup(child.pid, sig);
     },
     resize: () => undefined,
   };

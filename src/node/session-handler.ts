@@ -30,6 +30,7 @@ import { SIGNAL_NAMES, type PtyRequest } from '../connection/session-requests.js
 import { outputReaders, runOnPty, runWithPipes, type RunningProgram } from './process-session.js';
 import { loadNodePty, sttyArguments } from './pty.js';
 import type { SessionChannel, SessionRequestEvent, SessionStart } from './session-channel.js';
+import { whenStarted } from './native-spawn.js';
 import { DEFAULT_PATH, launchProblem, ptyLaunch, sessionDirectory, spawnWithPipes, SUPERUSER_PATH, type LaunchSpec } from './user-process.js';
 import { lookupUser, type UserAccount } from './users.js';
 
@@ -224,6 +225,7 @@ class Session {
         r.accept();
         if (warning) session.stderr.write(warning);
         this.program = runOnPty(session, p);
+        session.emit('start', { ...info, pid: p.pid });
       } else {
         const readers = outputReaders(session);
         const child = spawnWithPipes(spec, { onread: { stdout: readers.stdout.onread, stderr: readers.stderr.onread } });
@@ -231,6 +233,8 @@ class Session {
         r.accept();
         if (warning) session.stderr.write(warning);
         this.program = runWithPipes(session, child, readers);
+        // The pid is known once the start (on the thread pool for a native one) is over.
+        whenStarted(child, (pid) => session.emit('start', { ...info, ...(pid !== undefined ? { pid } : {}) }));
       }
     } catch {
       // Not startable (a NUL in the command or environment, fork failure): refused, nothing started.
@@ -238,8 +242,6 @@ class Session {
       return;
     }
     this.signalsAllowed = forced === undefined && kind !== 'subsystem';
-    const pid = this.program.pid;
-    session.emit('start', { ...info, ...(pid !== undefined ? { pid } : {}) });
   }
 }
 

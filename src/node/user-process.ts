@@ -219,8 +219,9 @@ export function hygienicStdio(): StdioOptions {
  * The program with pipes for stdin/stdout/stderr, in a new session (setsid) and process group.
  * Started by the native addon's posix_spawn when it can be (see native-spawn.ts: no fork of the
  * server, and every inherited descriptor closed in the child), else by child_process.spawn with
- * /dev/null over the leaked descriptors. A start that fails natively (a missing program, ...)
- * is retried by child_process, whose 'error' event reports it to the session as before.
+ * /dev/null over the leaked descriptors. A program that cannot start (a missing program, ...)
+ * is reported by the child's 'error' event either way; a native start that cannot even be tried
+ * (out of descriptors, say) is left to child_process.
  */
 export function spawnWithPipes(spec: LaunchSpec, how: { native?: boolean; onread?: NativeSpawnOptions['onread'] } = {}): ProgramProcess {
   const switchUser = needsUserSwitch(spec.account);
@@ -231,7 +232,7 @@ export function spawnWithPipes(spec: LaunchSpec, how: { native?: boolean; onread
     try {
       return new NativeChild(file, argv.slice(1), { env, cwd: spec.cwd, detached: true, ...(how.onread ? { onread: how.onread } : {}) });
     } catch {
-      // fall through: child_process reports the failure as an 'error' event
+      // fall through to child_process, which reports a failure as an 'error' event
     }
   }
   return spawn(file, argv.slice(1), {

@@ -61,8 +61,12 @@ describe('native spawn', () => {
       env: { FOO: 'bar baz', PATH: '/usr/bin:/bin' },
       cwd: '/tmp',
     });
-    assert.ok(child.pid > 0);
+    // The start runs on the thread pool: the streams exist at once, the pid comes with 'spawn'.
+    assert.equal(child.pid, undefined);
+    const spawned = new Promise<void>((resolve) => child.once('spawn', resolve));
     const r = await run(child, 'from stdin\n');
+    await spawned;
+    assert.ok(child.pid! > 0);
     assert.equal(r.stdout, 'arg one bar baz /tmp\nfrom stdin\n');
     assert.equal(r.stderr, 'oops\n');
     assert.equal(r.code, 42);
@@ -92,6 +96,15 @@ describe('native spawn', () => {
     assert.equal(child.kill('SIGTERM'), false);
   });
 
+  it('delivers a signal asked for before the program had started, once it has', async (t) => {
+    if (!available(t)) return;
+    const child = new NativeChild('/bin/sleep', ['30'], { env: {} });
+    assert.equal(child.pid, undefined);
+    assert.equal(child.kill('SIGINT'), true);
+    const r = await run(child);
+    assert.equal(r.signal, 'SIGINT');
+  });
+
   it('starts the program in a new session with default signals and an empty signal mask', async (t) => {
     if (!available(t)) return;
     const sid = await run(new NativeChild('/bin/sh', ['-c', 'read -r _ _ _ _ _ sid _ < /proc/$$/stat; echo "$$ $sid"'], { env: {}, detached: true }));
@@ -105,18 +118,30 @@ describe('native spawn', () => {
     assert.deepEqual(r.stdout.trim().split('\n').sort(), ['SigBlk:\t0000000000000000', 'SigIgn:\t0000000000000000']);
   });
 
-  it('throws the errno of a program that cannot start, and refuses bad arguments', (t) => {
+  it('reports the errno of a program that cannot start as an error event, and refuses bad arguments', async (t) => {
     if (!available(t)) return;
-    assert.throws(() => new NativeChild('/nonexistent/program', [], { env: {} }), { code: 'ENOENT' });
-    assert.throws(() => new NativeChild('/etc/passwd', [], { env: {} }), { code: 'EACCES' });
+    const failure = (child: NativeChild): Promise<Error & { code?: string; path?: string }> =>
+      new Promise((resolve, reject) => {
+        child.once('error', resolve);
+        child.once('spawn', () => reject(new Error('it started')));
+      });
+    const missing = new NativeChild('/nonexistent/program', [], { env: {} });
+    const e = await failure(missing);
+    assert.equal(e.code, 'ENOENT');
+    assert.equal(e.path, '/nonexistent/program');
+    assert.match(e.message, /spawn \/nonexistent\/program ENOENT/);
+    assert.equal(missing.pid, undefined);
+    assert.equal(missing.kill('SIGTERM'), false, 'nothing to signal');
+    assert.equal((await failure(new NativeChild('/etc/passwd', [], { env: {} }))).code, 'EACCES');
+    assert.equal((await failure(new NativeChild('/bin/true', [], { env: {}, cwd: '/nonexistent' }))).code, 'ENOENT');
     const addon = nativeCrypto()!;
-    const exit = (): void => undefined;
-    assert.throws(() => addon.spawn('sh', ['sh'], [], '', false, exit), { code: 'ERR_NATIVE_ARGS' }); // not absolute
-    assert.throws(() => addon.spawn('/bin/true', ['a\0b'], [], '', false, exit), { code: 'ERR_NATIVE_ARGS' });
-    assert.throws(() => addon.spawn('/bin/true', ['true'], ['X=\0'], '', false, exit), { code: 'ERR_NATIVE_ARGS' });
-    assert.throws(() => addon.spawn('/bin/true', 'true' as never, [], '', false, exit), { code: 'ERR_NATIVE_ARGS' });
-    assert.throws(() => addon.spawn('/bin/true', ['true'], [], '', false, 'no' as never), { code: 'ERR_NATIVE_ARGS' });
-    assert.throws(() => addon.spawn('/bin/true', ['true'], [], '/nonexistent', false, exit), { code: 'ENOENT' });
+    const none = (): void => undefined;
+    assert.throws(() => addon.spawn('sh', ['sh'], [], '', false, none, none), { code: 'ERR_NATIVE_ARGS' }); // not absolute
+    assert.throws(() => addon.spawn('/bin/true', ['a\0b'], [], '', false, none, none), { code: 'ERR_NATIVE_ARGS' });
+    assert.throws(() => addon.spawn('/bin/true', ['true'], ['X=\0'], '', false, none, none), { code: 'ERR_NATIVE_ARGS' });
+    assert.throws(() => addon.spawn('/bin/true', 'true' as never, [], '', false, none, none), { code: 'ERR_NATIVE_ARGS' });
+    assert.throws(() => addon.spawn('/bin/true', ['true'], [], '', false, none, 'no' as never), { code: 'ERR_NATIVE_ARGS' });
+    assert.throws(() => addon.spawn('/bin/true', ['true'], [], '', false, 'no' as never, none), { code: 'ERR_NATIVE_ARGS' });
   });
 
   it('runs many programs at once, each with its own output and status', async (t) => {
