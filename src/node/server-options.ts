@@ -1,0 +1,79 @@
+/**
+ * The Node server's public types: its options, who is on the other end of a connection, the
+ * authentication policy's signature and the events a Server emits.
+ */
+import type { SigningKey } from '../algorithms/types.js';
+import type { Decision, ServerAuthConfig, ServerAuthRequest } from '../auth/server.js';
+import type { ConnectionConfig } from '../connection/connection.js';
+import type { AuthorizedKeyOptions } from '../keys/authorized-keys/index.js';
+import type { TransportConfig } from '../transport/config.js';
+import type { ExitResult, SessionChannel, SessionStart } from './session-channel.js';
+import type { SessionHandlerOptions } from './session-handler.js';
+import type { UserAccount } from './users.js';
+
+/** Who is on the other end of a connection. */
+export interface ConnectionInfo {
+  /** A number for this connection, unique within the server (for logs). */
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/**
+ * Decides one authentication request; may be async. `AuthPolicy` from authenticate.ts (one
+ * argument) fits; the second argument says who asks.
+ */
+export type ServerAuthPolicy = (request: ServerAuthRequest, connection: ConnectionInfo) => Decision | Promise<Decision>;
+
+export interface ServerOptions {
+  hostKeys: readonly SigningKey[];
+  /** Transport options (algorithms, rekey limits, ...). */
+  transport?: Omit<TransportConfig, 'role' | 'hostKeys'>;
+  /** Authentication options (methods offered, MaxAuthTries, banner). Default methods: publickey with the default policy. */
+  auth?: ServerAuthConfig;
+  /** Connection protocol limits (window, maximum packet, channels). */
+  connection?: Omit<ConnectionConfig, 'role'>;
+  /**
+   * Decides authentication requests. Default: publickey against the user's authorized_keys files
+   * (`authorizedKeysFiles`), for accounts found by `users`; when the server does not run as root,
+   * only its own user (by uid) can log in.
+   */
+  authPolicy?: ServerAuthPolicy;
+  /** With a custom authPolicy: the restrictions for a session authenticated with this key (default none). */
+  keyOptions?: (user: string, key: Uint8Array, connection: ConnectionInfo) => AuthorizedKeyOptions | undefined;
+  /** Finds accounts, for the default policy and for sessions (default: the system's, through getent). */
+  users?: (name: string) => UserAccount | undefined;
+  /** sshd's AuthorizedKeysFile for the default policy (default .ssh/authorized_keys). */
+  authorizedKeysFiles?: readonly string[];
+  /** The session handler's options, or a handler of your own (called for each accepted session channel). */
+  sessions?: SessionHandlerOptions | ((session: SessionChannel) => void);
+  /** sshd's MaxSessions: open session channels per connection (default 10). */
+  maxSessions?: number;
+  /**
+   * sshd's ClientAliveInterval / ClientAliveCountMax: after this many ms without hearing from an
+   * authenticated client, send keepalive@openssh.com (want-reply); after countMax unanswered in a
+   * row, disconnect. 0 (default) disables.
+   */
+  clientAliveIntervalMs?: number;
+  clientAliveCountMax?: number;
+  /** Connections at once; more are dropped at accept (default unlimited). */
+  maxConnections?: number;
+  /** Connections not yet authenticated at once (a fixed sshd MaxStartups; default 100). */
+  maxStartups?: number;
+  /** sshd's LoginGraceTime in milliseconds (default 120 s; 0 = none). */
+  loginGraceTimeMs?: number;
+  /** Bytes queued for a slow client above which a session's program is paused (default 1 MiB). */
+  sessionHighWater?: number;
+}
+
+export interface ServerEvents {
+  connection: [connection: ConnectionInfo];
+  authenticated: [event: { connection: ConnectionInfo; user: string; method: string; keyType?: string; fingerprint?: string }];
+  'auth-failure': [event: { connection: ConnectionInfo; user: string; method: string; attempts: number }];
+  session: [event: { connection: ConnectionInfo; user: string; channel: number } & SessionStart];
+  'session-exit': [event: { connection: ConnectionInfo; user: string; channel: number; result: ExitResult }];
+  /** The connection is over. `error` is absent after an orderly close; `reason` says what happened. */
+  disconnect: [event: { connection: ConnectionInfo; user?: string; reason: string; error?: Error }];
+}
