@@ -58,7 +58,12 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 
 /** Bytes per read of a program's output: small at first, large once a read fills the buffer. */
 const OUTPUT_READ_SMALL = 4 * 1024;
-const OUTPUT_READ_LARGE = 64 * 1024;
+/**
+ * A program writing in bulk is read 256 KiB at a time: fewer, larger reads and socket writes
+ * wake the program and the client less often (ssh -> hushd, 1 GiB of aes128-gcm, 9 runs each,
+ * alternated: median 1.50 s against 1.64 s with 64 KiB reads).
+ */
+const OUTPUT_READ_LARGE = 256 * 1024;
 
 /**
  * Reads one output stream of a program (started natively, with net.Socket's `onread`) straight
@@ -76,7 +81,7 @@ export class OutputReader {
   private paused = false;
   readonly onread: OnReadOpts = {
     // Small until the program writes in bulk: a command with little output (the common case)
-    // does not cost two 64 KiB buffers per session.
+    // does not cost two large buffers per session.
     buffer: (): Uint8Array => (this.buffer ??= Buffer.allocUnsafeSlow(this.size)),
     callback: (n: number, buf: Uint8Array): boolean => {
       if (n === buf.length && this.size < OUTPUT_READ_LARGE) {
