@@ -262,11 +262,14 @@ static void start_execute(napi_env env, void *data) {
   start_t *s = data;
   s->err = start(&s->pid, s->file, s->args, s->envp, s->cwd, s->setsid, s->ends);
   s->stage = "spawn";
+  /* After a failed start the child's ends stay open until onSpawn has run (start_free closes
+   * them): closed here, JavaScript could read end-of-file on stdout and stderr before it learns
+   * why, and end the session's output before the reason is written to it. */
+  if (s->err) return;
   for (int i = 0; i < 3; i++) {
     close(s->ends[i]);
     s->ends[i] = -1;
   }
-  if (s->err) return;
   s->pidfd = pidfd_open(s->pid);
   if (s->pidfd < 0) {
     s->err = errno;

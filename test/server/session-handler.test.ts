@@ -11,7 +11,7 @@ import { decodeTerminalModes, encodeTerminalModes, TerminalModeOpcode as Op } fr
 import { sttyArguments } from '../../src/node/pty.js';
 import { compilePattern } from '../../src/node/session-handler.js';
 import { needsUserSwitch } from '../../src/node/user-process.js';
-import { sleep, startFixture, waitFor } from './fixture.js';
+import { sleep, startFixture, waitFor, type Fixture } from './fixture.js';
 
 test('AcceptEnv patterns match as sshd match_pattern: * and ? only, the rest literally', () => {
   const lc = compilePattern('LC_*');
@@ -147,4 +147,32 @@ test('program output reaches the client byte for byte, stdout and stderr apart, 
   await ended; // the status may come before a paused reader has taken everything
   assert.equal(st.code, 0);
   assert.ok(Buffer.concat(parts).equals(readFileSync(join(fx.home, 'slow.bin'))), 'slowly read stdout differs');
+});
+
+test('a program that cannot start: the client reads why on stderr and gets exit status 1, the server carries on', async (t) => {
+  let shell = '/nonexistent/shell';
+  const fx: Fixture = await startFixture(t, {
+    // The fixture's account (its home holds authorized_keys), with a login shell that is not there.
+    users: (name) => (name === 'tester' ? { ...fx.account, shell } : undefined),
+  });
+  const client = await fx.client();
+  t.after(() => client.close());
+  const r = await client.exec('echo never');
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout.toString(), '');
+  assert.match(r.stderr.toString(), /cannot start the session's program: .*\/nonexistent\/shell.*ENOENT/);
+  // The 'session' event still comes, without a pid; the connection still serves sessions.
+  await waitFor(() => fx.events.some((e) => e.name === 'session'), 5000, 'the session event');
+  const started = fx.events.find((e) => e.name === 'session')!.event as { pid?: number };
+  assert.equal(started.pid, undefined);
+  // The account is looked up at login: a new connection sees the shell that is there now.
+  shell = '/bin/sh';
+  const again = await fx.client();
+  t.after(() => again.close());
+  const ok = await again.exec('echo fine');
+  assert.equal(ok.code, 0);
+  assert.equal(ok.stdout.toString(), 'fine\n');
+  await waitFor(() => fx.events.filter((e) => e.name === 'session').length === 2, 5000, 'the second session event');
+  const second = fx.events.filter((e) => e.name === 'session')[1]!.event as { pid?: number };
+  assert.ok((second.pid ?? 0) > 0, 'a started program has its pid in the session event');
 });
