@@ -26,9 +26,27 @@ import { RawMode } from './client/tty.js';
 const raw = new RawMode();
 let log = new Logger('INFO');
 
-/** Leaves raw mode, writes what is pending, exits. Every way out goes through here. */
+/** Leaves raw mode, exits at once (errors and signals). */
 function exit(code: number): never {
   raw.leave();
+  process.exit(code);
+}
+
+/** Resolves once everything written to `s` so far has reached it (a write's callback runs after those before it). */
+function flushed(s: NodeJS.WriteStream): Promise<void> {
+  if (s.destroyed || s.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => s.write('', () => resolve()));
+}
+
+/**
+ * The normal way out: the remote output still queued for stdout and stderr is written first.
+ * Writes to a pipe are asynchronous in Node, and process.exit() drops what is queued: `hush host
+ * cat big | wc -c` lost the end of the output when wc read more slowly than the data came.
+ */
+async function finish(code: number): Promise<never> {
+  raw.leave();
+  await flushed(process.stdout);
+  await flushed(process.stderr);
   process.exit(code);
 }
 
@@ -148,7 +166,7 @@ process.on('uncaughtException', (e) => {
 process.stdout.on('error', () => exit(255)); // EPIPE: whoever read our output is gone
 
 main(process.argv.slice(2)).then(
-  (code) => exit(code),
+  (code) => finish(code),
   (e: unknown) => {
     raw.leave();
     log.raw = false;

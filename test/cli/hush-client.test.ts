@@ -50,6 +50,26 @@ test('stdin is streamed to the command and its EOF passed on; -n reads /dev/null
   assert.equal(n.stdout, 'end\n', n.stderr);
 });
 
+test('all of a large output reaches a slow reader of a pipe, with the exit status (no data lost at exit)', async (t) => {
+  const f = await hushFixture(t);
+  if (!f) return;
+  writeFileSync(f.knownHosts, f.knownHostsLines());
+  // The reader starts late and reads slowly; node's writes to a pipe are asynchronous, so
+  // whatever is still queued when hush exits must be written first. 24 MB is far more than a
+  // pipe and the stream buffers hold.
+  const bytes = 24_000_000;
+  const hush = [process.execPath, HUSH, '-F', f.config, 'target', `head -c ${bytes} /dev/zero; exit 7`].map((a) => `'${a}'`).join(' ');
+  const r = await runClient('/bin/sh', ['-c', `${hush} | (sleep 1; dd bs=4096 2>/dev/null | wc -c); echo "status $?"`], {
+    env: { HOME: f.home, SSH_AUTH_SOCK: '' },
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.stdout.trim().split('\n')[0]!.trim(), String(bytes), r.stderr);
+  // And the exit status comes through on its own (no pipe): 7.
+  const code = await f.hush(['-F', f.config, 'target', `head -c ${bytes} /dev/zero; exit 7`]);
+  assert.equal(code.code, 7, code.stderr);
+  assert.equal(code.stdout.length, bytes);
+});
+
 test('hush -G prints what ssh -G prints for the same -F config and flags', async (t) => {
   const f = await hushFixture(t);
   if (!f) return;

@@ -40,6 +40,15 @@ function windowSize(): { cols: number; rows: number } {
   return { cols: 80, rows: 24 };
 }
 
+/** Writes what `from` delivers to `to`, pausing `from` while `to` is above its high-water mark. */
+function forward(from: NodeJS.ReadableStream, to: NodeJS.WriteStream): void {
+  from.on('data', (d: Buffer) => {
+    if (to.write(d)) return;
+    from.pause();
+    to.once('drain', () => from.resume());
+  });
+}
+
 export async function runSession(o: SessionOptions): Promise<number> {
   const { conn, log } = o;
   const client = conn.client;
@@ -66,8 +75,10 @@ export async function runSession(o: SessionOptions): Promise<number> {
     log.debug1(`client_input_channel_req: channel ${id} rtype ${ev.requestType} reply ${ev.wantReply ? 1 : 0}`);
   });
   // Listeners first: output can arrive in the same read as the reply to our exec request.
-  channel.on('data', (d: Buffer) => process.stdout.write(d));
-  channel.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  // Local output that cannot keep up pauses the channel (its window is then not refilled, so
+  // the server waits), as ssh stops reading the channel while its stdout buffer is full.
+  forward(channel, process.stdout);
+  forward(channel.stderr, process.stderr);
   channel.on('error', () => {}); // writes after the peer closed: the close itself is what counts
   const channelClosed = new Promise<void>((r) => channel.once('close', () => r()));
   const stderrEnded = new Promise<void>((r) => channel.stderr.once('end', () => r()));
