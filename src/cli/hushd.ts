@@ -9,7 +9,7 @@
  * `Workers n` (hush's own keyword; --workers is `-o Workers=n`) runs n worker processes under a
  * primary (hushd-workers.ts); the default, and -d, is one process.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,8 +28,25 @@ const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-
              [-o option] [-p port] [--state-dir dir] [--syslog-socket path]
              [--workers n|auto]`;
 
-/** The configuration without -f: a per-user server on loopback (the project's main job). */
-const DEFAULT_CONFIG = ['ListenAddress 127.0.0.1', 'Port 2222'].join('\n');
+/** OpenSSH's SFTP server where distributions install it. */
+const SFTP_SERVERS = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/libexec/sftp-server', '/usr/lib/ssh/sftp-server'];
+
+/**
+ * The configuration without -f: a per-user server on loopback (the project's main job). Like the
+ * sshd_config that distributions ship, it serves the sftp subsystem with OpenSSH's sftp-server
+ * when one is installed, so that sftp, and scp (which speaks SFTP since OpenSSH 9.0), work.
+ */
+function defaultConfig(): string {
+  const sftp = SFTP_SERVERS.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return ['ListenAddress 127.0.0.1', 'Port 2222', ...(sftp ? [`Subsystem sftp ${sftp}`] : [])].join('\n');
+}
 
 interface Options {
   configFile: string | undefined;
@@ -142,7 +159,7 @@ function loadConfig(o: Options, fs: ConfigFileSystem): SshdConfig {
     if (text === undefined) throw new ConfigError([{ file: o.configFile, line: 0, reason: `${o.configFile}: No such file or directory` }]);
     return parseSshdConfig({ path: o.configFile, text }, { home: userInfo().homedir, cwd: process.cwd(), commandLineOptions, commandLinePorts, fs });
   }
-  return parseSshdConfig({ path: '(built-in defaults)', text: DEFAULT_CONFIG }, { commandLineOptions, commandLinePorts, home: homedir(), cwd: process.cwd() });
+  return parseSshdConfig({ path: '(built-in defaults)', text: defaultConfig() }, { commandLineOptions, commandLinePorts, home: homedir(), cwd: process.cwd() });
 }
 
 interface HostKeyFile {

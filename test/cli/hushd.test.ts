@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hushdFiles, startHushd } from './hushd-fixture.js';
 import { test } from 'node:test';
+import { binaryPath } from '../harness/availability.js';
 import { createSystemUser } from '../auth/system-user.js';
 import { freePort, makeTempDir, opensshClientArgs, requirePeer, runClient, sshKeygen } from '../harness/peers.js';
 
@@ -29,6 +31,25 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
     const code = await runClient(opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: ['exit', '42'] }), { timeoutMs: 20_000 });
     assert.equal(code.code, 42);
     assert.match(d.log(), /Accepted publickey for root from 127\.0\.0\.1 port \d+ ssh2: ED25519 SHA256:/);
+    // scp (which speaks SFTP since OpenSSH 9.0) and sftp work with the defaults: OpenSSH's
+    // sftp-server is the sftp subsystem where it is installed (it is, with openssh-server).
+    const sftpServer = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/libexec/sftp-server'].find((p) => existsSync(p));
+    if (sftpServer === undefined) {
+      if (process.env['CI']) assert.fail('CI: OpenSSH sftp-server is not installed');
+      t.diagnostic('no sftp-server here: scp/sftp through the defaults not checked');
+    } else {
+      const ssh = opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: [] });
+      const cfg = ssh.args[ssh.args.indexOf('-F') + 1]!;
+      const payload = join(tmp.path, 'payload');
+      writeFileSync(payload, randomBytes(300_000));
+      const copy = join(tmp.path, 'copy');
+      const scp = await runClient({ cmd: binaryPath('scp'), env: ssh.env, args: ['-F', cfg, '-P', String(port), '-i', id.privatePath, payload, `localhost:${copy}`] }, { timeoutMs: 20_000 });
+      assert.equal(scp.code, 0, scp.stderr + d.log());
+      assert.deepEqual(readFileSync(copy), readFileSync(payload));
+      const sftp = await runClient({ cmd: binaryPath('sftp'), env: ssh.env, args: ['-F', cfg, '-P', String(port), '-i', id.privatePath, '-b', '-', 'localhost'] }, { timeoutMs: 20_000, input: `ls -l ${copy}\n` });
+      assert.equal(sftp.code, 0, sftp.stderr);
+      assert.match(sftp.stdout, /300000/);
+    }
     // The host key survives a restart (kept in the state directory).
     assert.equal(await d.stop(), 0, 'SIGTERM shuts down cleanly');
     const again = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
