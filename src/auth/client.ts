@@ -56,7 +56,11 @@ type PublickeyCredential = Extract<Credential, { method: 'publickey' }>;
 
 export interface ClientAuthConfig {
   user: string;
-  /** Credentials in the order to try them. A first "none" request is always sent to learn the methods. */
+  /**
+   * Credentials in the order to try them. The first request is "none", to learn the methods
+   * that can continue, unless the first credential is a key held here that signs at once (see
+   * queryLocalKeys): then that signed request goes first, and a failure lists the methods.
+   */
   credentials: readonly Credential[];
   /** The service to start after authentication (default ssh-connection). */
   service?: string;
@@ -65,7 +69,8 @@ export interface ClientAuthConfig {
    * here. Default false: a key whose private half is in this process signs its first request
    * (the RFC allows it), which saves a round trip per login. Keys signed for elsewhere (agent,
    * token) are always queried first, as OpenSSH does, so that no signature (and no agent
-   * confirmation) is asked for a key the server will not take.
+   * confirmation) is asked for a key the server will not take. With it true, the first request
+   * is also "none", as OpenSSH's.
    */
   queryLocalKeys?: boolean;
 }
@@ -163,9 +168,22 @@ export class ClientAuth {
     return this.events.shift();
   }
 
-  /** The first request ("none", RFC 4252 §5.2), which also tells us the methods that can continue. */
+  /**
+   * The first request: "none" (RFC 4252 §5.2), which also tells us the methods that can continue.
+   * A key held here that signs its first request skips it: "none" is optional (§5.2), the signed
+   * request's failure lists the methods just as well, and a login takes one round trip less.
+   */
   start(): Uint8Array[] {
     if (this.state.kind !== 'idle') throw new SshError('ERR_STATE', 'authentication already started');
+    const first = this.config.credentials[0];
+    if (first?.method === 'publickey' && typeof first.key.sign === 'function' && !this.config.queryLocalKeys) {
+      const algorithm = this.pickAlgorithm(first.key);
+      if (algorithm !== undefined) {
+        this.next = 1;
+        const data = publickeySignedData(this.ctx.sessionId(), this.config.user, this.service, algorithm, first.key.publicKey);
+        return this.sendSigned(0, first, algorithm, first.key.sign(algorithm, data), 'key with signature');
+      }
+    }
     this.state = { kind: 'waiting', method: 'none', index: -1, credential: { method: 'none' } };
     this.events.push({ type: 'attempt', method: 'none', detail: '' });
     return [this.request('none', new Uint8Array(0))];

@@ -55,6 +55,25 @@ test('a key held here signs its first request (no PK_OK round trip); an external
   assert.deepEqual(signedFirst(ed, true), [false, true]);
 });
 
+test('the first request: a key held here goes first, signed (no "none"); otherwise "none" learns the methods; a refused first key falls back to what the failure lists', () => {
+  const methodsSeen = (credentials: ConstructorParameters<typeof ClientAuth>[0]['credentials'], queryLocalKeys?: boolean, accept = acceptKey(ed)): string[] => {
+    const pair = new AuthPair(
+      { user: 'alice', credentials, ...(queryLocalKeys ? { queryLocalKeys } : {}) },
+      { methods: ['publickey', 'password'] },
+      { policy: (req) => (req.method === 'password' ? 'accept' : accept(req)), sign: (ev) => ed.sign(ev.algorithm, ev.data) },
+    ).start();
+    assert.equal(pair.client.authenticated, true);
+    return pair.requests().map((r) => (r.method === 'publickey' ? (r.verified ? 'publickey-signed' : 'publickey-query') : r.method));
+  };
+  assert.deepEqual(methodsSeen([{ method: 'publickey', key: ed }]), ['publickey-signed']);
+  assert.deepEqual(methodsSeen([{ method: 'publickey', key: ed }], true), ['none', 'publickey-query', 'publickey-signed']);
+  assert.deepEqual(methodsSeen([{ method: 'publickey', key: external(ed) }]), ['none', 'publickey-query', 'publickey-signed']);
+  assert.deepEqual(methodsSeen([{ method: 'password', password: 'pw' }]), ['none', 'password']);
+  // The server does not take the key: its failure lists the methods, and the password follows.
+  const other = PrivateKey.generate('ed25519');
+  assert.deepEqual(methodsSeen([{ method: 'publickey', key: other }, { method: 'password', password: 'pw' }]), ['publickey-signed', 'password']);
+});
+
 test('RSA: the sign event asks for the best algorithm in server-sig-algs; a blob of another algorithm is not sent', () => {
   let asked: string | undefined;
   const pair = new AuthPair(
