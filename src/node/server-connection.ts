@@ -17,7 +17,7 @@ import { DisconnectReason, SshError } from '../errors.js';
 import { DEFAULT_AUTHORIZED_KEY_OPTIONS, type AuthorizedKey, type AuthorizedKeyOptions } from '../keys/authorized-keys/index.js';
 import { fingerprintSha256 } from '../keys/fingerprint.js';
 import { publicKeyType } from '../keys/public-key.js';
-import { failureDelay } from './authenticate.js';
+import { refusalDelay } from './authenticate.js';
 import { authorizedKeysPolicy } from './authorized-keys-policy.js';
 import { SocketDriver } from './driver.js';
 import type { Server } from './server.js';
@@ -220,8 +220,8 @@ export class ServerConnection {
         () => 'reject' as const,
       )
       .then(async (d) => {
-        // Refusals take the same time whether the user exists or not (sshd's ensure_minimum_time_since).
-        if (d === 'reject' || d === 'partial') await sleep(failureDelay(req.user, performance.now() - started));
+        const wait = refusalDelay(req, d, performance.now() - started);
+        if (wait > 0) await sleep(wait);
         if (this.engine.closed) return;
         this.guard(() => {
           this.engine.answerAuth(req.id, d);

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PrivateKey } from '../../src/keys/private-key.js';
-import { failureDelay, serveAuthentication } from '../../src/node/authenticate.js';
+import { failureDelay, refusalDelay, serveAuthentication } from '../../src/node/authenticate.js';
 import { authorizedKeysPolicy, expandAuthorizedKeysPath } from '../../src/node/authorized-keys-policy.js';
 import { listenTransport } from '../../src/node/transport-socket.js';
 import { lookupUser, userCacheSize } from '../../src/node/users.js';
@@ -32,6 +32,12 @@ test('refusals are delayed to a per-user target of 5-9 ms, doubled past slow loo
   assert.equal(failureDelay('alice', 0), d, 'stable per user');
   const slow = failureDelay('alice', 12);
   assert.ok(slow > 0 && slow + 12 >= 2 * d - 1e-9);
+  // As sshd: every refusal waits, except "none" (the methods question every client asks first);
+  // an acceptance never waits.
+  assert.equal(refusalDelay({ method: 'publickey', user: 'alice' }, 'reject', 0), d);
+  assert.equal(refusalDelay({ method: 'password', user: 'alice' }, 'partial', 0), d);
+  assert.equal(refusalDelay({ method: 'none', user: 'alice' }, 'reject', 0), 0);
+  assert.equal(refusalDelay({ method: 'publickey', user: 'alice' }, 'accept', 0), 0);
 });
 
 test('ssh logs in through authorized_keys; options of the matching line are carried; from= and unknown users refuse', async (t) => {
