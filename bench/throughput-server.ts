@@ -4,7 +4,8 @@
  *   installed, and pure JS), each its own process running `head`/`cat`, download and upload per
  *   cipher, with the CPU each side spent;
  * - hush client <-> hush server in one process vs ssh2 client <-> ssh2 server in one process (both flavours),
- *   the server side producing / consuming the bytes in memory (no child process).
+ *   the server side producing / consuming the bytes in memory (no child process); each pair in a
+ *   fresh process of its own (isolated.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { parsePrivateKey, writeOpenSshPrivateKey } from '../src/keys/formats/index.js';
 import { PrivateKey } from '../src/keys/private-key.js';
 import { connect } from '../src/node/client.js';
-import { createServer, type Server } from '../src/node/server.js';
+import { createServer } from '../src/node/server.js';
 import type { SessionChannel } from '../src/node/session-channel.js';
 import { freePort, startSshd } from '../test/harness/peers.js';
 import { cpuSeconds, startChild } from './setup.js';
+import { runIsolated } from './isolated.js';
 import { loadSsh2, ssh2Path, type Ssh2Flavour } from './ssh2-load.js';
+
+const HERE = new URL(import.meta.url);
 
 export interface ServerThroughputResult {
   cipher: string;
@@ -104,8 +108,25 @@ function memorySession(session: SessionChannel): void {
   });
 }
 
-async function hushPair(cipher: string, mac: string | undefined, direction: string, bytes: number, server: Server, port: number, key: PrivateKey): Promise<number> {
-  void server;
+/**
+ * hush client <-> hush server in this process, the server made here (run through isolated.ts,
+ * in a process of its own): the server accepts the key in `keyPath` and produces or swallows
+ * the bytes in memory.
+ */
+export async function hushPairFresh(cipher: string, mac: string | undefined, direction: string, bytes: number, keyPath: string): Promise<number> {
+  const line = readFileSync(`${keyPath}.pub`, 'utf8').trim();
+  const blob = Buffer.from(line.split(' ')[1]!, 'base64');
+  const accept = (req: { method: string; key?: Uint8Array }) => (req.method === 'publickey' && req.key && Buffer.from(req.key).equals(blob) ? 'accept' : 'reject');
+  const mem = createServer({ hostKeys: [PrivateKey.generate('ed25519')], authPolicy: accept as never, sessions: memorySession, users: () => ({ name: 'bench', uid: 0, gid: 0, home: tmpdir(), shell: '/bin/sh' }) });
+  const port = (await mem.listen(0, '127.0.0.1')).port;
+  try {
+    return await hushPair(cipher, mac, direction, bytes, port, parsePrivateKey(readFileSync(keyPath)));
+  } finally {
+    await mem.close();
+  }
+}
+
+async function hushPair(cipher: string, mac: string | undefined, direction: string, bytes: number, port: number, key: PrivateKey): Promise<number> {
   const c = await connect({ host: '127.0.0.1', port, username: 'bench', privateKey: key, hostKey: () => true, transport: { algorithms: { cipher: [cipher], ...(mac ? { mac: [mac] } : {}) } } });
   try {
     const start = process.hrtime.bigint();
@@ -130,7 +151,7 @@ async function hushPair(cipher: string, mac: string | undefined, direction: stri
 }
 
 
-async function ssh2Pair(flavour: Ssh2Flavour, cipher: string, mac: string | undefined, direction: string, bytes: number, hostKeyPem: string): Promise<number> {
+export async function ssh2Pair(flavour: Ssh2Flavour, cipher: string, mac: string | undefined, direction: string, bytes: number, hostKeyPem: string): Promise<number> {
   const lib = loadSsh2(flavour);
   const algorithms = { cipher: [cipher], ...(mac ? { hmac: [mac] } : {}) };
   const server = new lib.Server({ hostKeys: [hostKeyPem], algorithms }, (client) => {
@@ -215,14 +236,8 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   const keyPath = join(dir, 'id');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
   const line = readFileSync(`${keyPath}.pub`, 'utf8').trim();
-  const blob = Buffer.from(line.split(' ')[1]!, 'base64');
   const sshd = await startSshd({ authorizedKeys: [line], config: ['LogLevel ERROR', 'MaxStartups 100'] });
   const hostKey = PrivateKey.generate('ed25519');
-  const accept = (req: { method: string; key?: Uint8Array }) => (req.method === 'publickey' && req.key && Buffer.from(req.key).equals(blob) ? 'accept' : 'reject');
-  // hush server producing bytes in memory, for the library pair.
-  const clientKey = parsePrivateKey(readFileSync(keyPath));
-  const mem = createServer({ hostKeys: [hostKey], authPolicy: accept as never, sessions: memorySession, users: () => ({ name: 'bench', uid: 0, gid: 0, home: dir, shell: '/bin/sh' }) });
-  const memPort = (await mem.listen(0, '127.0.0.1')).port;
   const hostKeyPem = writeOpenSshPrivateKey(hostKey); // ssh2 reads ed25519 keys in OpenSSH format only
   const hostKeyFile = join(dir, 'host_key');
   writeFileSync(hostKeyFile, hostKeyPem, { mode: 0o600 });
@@ -245,9 +260,10 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
           out.push({ cipher, direction, implementation: 'ssh -> sshd', ...(await sshRun(sshd.port, keyPath, cipher, mac, direction, bytes, sshdCpu)) });
           out.push({ cipher, direction, implementation: 'ssh -> ssh2 server', ...(await sshRun(ssh2.port, keyPath, cipher, mac, direction, bytes, ssh2.cpu)) });
           out.push({ cipher, direction, implementation: 'ssh -> ssh2 server (pure JS)', ...(await sshRun(ssh2Js.port, keyPath, cipher, mac, direction, bytes, ssh2Js.cpu)) });
-          out.push({ cipher, direction, implementation: 'hush <-> hush', mibPerSec: await hushPair(cipher, mac, direction, bytes, mem, memPort, clientKey) });
-          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await ssh2Pair('installed', cipher, mac, direction, bytes, hostKeyPem) });
-          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2 (pure JS)', mibPerSec: await ssh2Pair('pure-js', cipher, mac, direction, bytes, hostKeyPem) });
+          // Each pair in a process of its own (see isolated.ts).
+          out.push({ cipher, direction, implementation: 'hush <-> hush', mibPerSec: await runIsolated<number>(HERE, 'hushPairFresh', [cipher, mac ?? null, direction, bytes, keyPath]) });
+          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await runIsolated<number>(HERE, 'ssh2Pair', ['installed', cipher, mac ?? null, direction, bytes, hostKeyPem]) });
+          out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2 (pure JS)', mibPerSec: await runIsolated<number>(HERE, 'ssh2Pair', ['pure-js', cipher, mac ?? null, direction, bytes, hostKeyPem]) });
         }
       }
     }
@@ -255,7 +271,6 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
     ssh2.child.kill('SIGTERM');
     ssh2Js.child.kill('SIGTERM');
     hushd.child.kill('SIGTERM');
-    await mem.close();
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@
  * Bulk throughput of one channel, side by side on the same OpenSSH sshd in the same run:
  * hush client vs OpenSSH ssh vs the ssh2 package's client, download (`head -c N /dev/zero`)
  * and upload (`cat > /dev/null`), per cipher. Library timings cover the transfer on an open
- * connection; `ssh` is timed as a whole command (its connection setup is ~1% of 1 GiB).
+ * connection; `ssh` is timed as a whole command (its connection setup is ~1% of 1 GiB). Every
+ * client runs in a process of its own (the Node ones through isolated.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { parsePrivateKey } from '../src/keys/formats/index.js';
 import { connect } from '../src/node/client.js';
 import { startSshd } from '../test/harness/peers.js';
+import { runIsolated } from './isolated.js';
 import { loadSsh2, type Ssh2Flavour } from './ssh2-load.js';
+
+const HERE = new URL(import.meta.url);
 
 export interface ThroughputResult {
   cipher: string;
@@ -34,7 +38,7 @@ function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-async function hushRun(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
+export async function hushRun(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
   const c = await connect({
     host: '127.0.0.1',
     port,
@@ -78,7 +82,7 @@ function opensshRun(port: number, keyPath: string, cipher: string, mac: string |
   });
 }
 
-async function ssh2Run(flavour: Ssh2Flavour, port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
+export async function ssh2Run(flavour: Ssh2Flavour, port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
   const { Client } = loadSsh2(flavour) as unknown as { Client: new () => Ssh2Client };
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
@@ -141,10 +145,12 @@ export async function benchThroughput(opts: { quick: boolean; reps: number }): P
     for (let rep = 0; rep < opts.reps; rep++) {
       for (const { cipher, mac } of CIPHERS) {
         for (const direction of ['download', 'upload'] as const) {
-          out.push({ cipher, direction, implementation: 'hush client', mibPerSec: await hushRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
+          // Each client in its own process, as ssh is (see isolated.ts).
+          const args = [sshd.port, keyPath, cipher, mac ?? null, direction, bytes];
+          out.push({ cipher, direction, implementation: 'hush client', mibPerSec: await runIsolated<number>(HERE, 'hushRun', args) });
           out.push({ cipher, direction, implementation: 'OpenSSH ssh', mibPerSec: await opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
-          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await ssh2Run('installed', sshd.port, keyPath, cipher, mac, direction, bytes) });
-          out.push({ cipher, direction, implementation: 'ssh2 client (pure JS)', mibPerSec: await ssh2Run('pure-js', sshd.port, keyPath, cipher, mac, direction, bytes) });
+          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args]) });
+          out.push({ cipher, direction, implementation: 'ssh2 client (pure JS)', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args]) });
         }
       }
     }
