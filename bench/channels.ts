@@ -3,6 +3,7 @@
  * stream from server to client, library to library in one process (hush client <-> hush server,
  * ssh2 client <-> ssh2 server). The server side produces the bytes in memory (no child process),
  * so this measures the protocol libraries: channel multiplexing, windows, packetization, crypto.
+ * Each implementation runs in a fresh process of its own (isolated.ts), the two never in one.
  *
  * Every channel's stream is a different pattern (64 KiB of random bytes, repeated), and the client
  * compares every byte it receives, in order, against its channel's pattern (memcmp, cheap next to
@@ -14,6 +15,7 @@ import { writeOpenSshPrivateKey } from '../src/keys/formats/index.js';
 import { connect } from '../src/node/client.js';
 import { createServer } from '../src/node/server.js';
 import type { SessionChannel } from '../src/node/session-channel.js';
+import { runIsolated } from './isolated.js';
 import type { Ssh2Lib } from './ssh2-types.js';
 
 export const CHANNELS = 100;
@@ -154,11 +156,9 @@ async function ssh2Run(lib: Ssh2Lib, port: number, cipher: string, bytes: number
   }
 }
 
-export async function benchChannels(opts: { quick: boolean; reps: number }): Promise<ChannelsResult[]> {
-  const total = opts.quick ? 16 * 2 ** 20 : 2 ** 30;
-  const bytes = Math.floor(total / CHANNELS);
+/** hush client <-> hush server, both made here, one run (through isolated.ts: a process of its own). */
+export async function hushChannelsFresh(cipher: string, bytes: number): Promise<{ mibPerSec: number; verified: number }> {
   const patterns = makePatterns();
-  const hostKey = PrivateKey.generate('ed25519');
   const clientKey = PrivateKey.generate('ed25519');
   const clientBlob = Buffer.from(clientKey.publicKey);
   const sessions = (session: SessionChannel) => {
@@ -171,26 +171,45 @@ export async function benchChannels(opts: { quick: boolean; reps: number }): Pro
   };
   const accept = (req: { method: string; key?: Uint8Array }) => (req.method === 'publickey' && req.key && Buffer.from(req.key).equals(clientBlob) ? 'accept' : 'reject');
   const hush = createServer({
-    hostKeys: [hostKey],
+    hostKeys: [PrivateKey.generate('ed25519')],
     authPolicy: accept as never,
     sessions,
     maxSessions: CHANNELS,
     users: () => ({ name: 'bench', uid: 0, gid: 0, home: '/', shell: '/bin/sh' }),
   });
-  const hushPort = (await hush.listen(0, '127.0.0.1')).port;
-  const lib = (await import('ssh2')).default as unknown as Ssh2Lib;
-  const s2 = await ssh2Server(lib, writeOpenSshPrivateKey(hostKey), patterns); // ssh2 reads ed25519 keys in OpenSSH format only
-  const out: ChannelsResult[] = [];
+  const port = (await hush.listen(0, '127.0.0.1')).port;
   try {
-    for (let rep = 0; rep < opts.reps; rep++) {
-      for (const cipher of CHANNEL_CIPHERS) {
-        out.push({ implementation: 'hush <-> hush', cipher, channels: CHANNELS, bytesPerChannel: bytes, ...(await hushRun(hushPort, clientKey, cipher, bytes, patterns)) });
-        out.push({ implementation: 'ssh2 <-> ssh2', cipher, channels: CHANNELS, bytesPerChannel: bytes, ...(await ssh2Run(lib, s2.port, cipher, bytes, patterns)) });
-      }
-    }
+    return await hushRun(port, clientKey, cipher, bytes, patterns);
   } finally {
     await hush.close();
+  }
+}
+
+/** ssh2 client <-> ssh2 server (as installed), both made here, one run (through isolated.ts). */
+export async function ssh2ChannelsFresh(cipher: string, bytes: number): Promise<{ mibPerSec: number; verified: number }> {
+  const patterns = makePatterns();
+  const lib = (await import('ssh2')).default as unknown as Ssh2Lib;
+  const s2 = await ssh2Server(lib, writeOpenSshPrivateKey(PrivateKey.generate('ed25519')), patterns); // ssh2 reads ed25519 keys in OpenSSH format only
+  try {
+    return await ssh2Run(lib, s2.port, cipher, bytes, patterns);
+  } finally {
     s2.close();
+  }
+}
+
+export async function benchChannels(opts: { quick: boolean; reps: number }): Promise<ChannelsResult[]> {
+  const total = opts.quick ? 16 * 2 ** 20 : 2 ** 30;
+  const bytes = Math.floor(total / CHANNELS);
+  const here = new URL(import.meta.url);
+  const out: ChannelsResult[] = [];
+  for (let rep = 0; rep < opts.reps; rep++) {
+    for (const cipher of CHANNEL_CIPHERS) {
+      // Each implementation in a fresh process of its own (see isolated.ts).
+      const hush = await runIsolated<{ mibPerSec: number; verified: number }>(here, 'hushChannelsFresh', [cipher, bytes]);
+      out.push({ implementation: 'hush <-> hush', cipher, channels: CHANNELS, bytesPerChannel: bytes, ...hush });
+      const ssh2 = await runIsolated<{ mibPerSec: number; verified: number }>(here, 'ssh2ChannelsFresh', [cipher, bytes]);
+      out.push({ implementation: 'ssh2 <-> ssh2', cipher, channels: CHANNELS, bytesPerChannel: bytes, ...ssh2 });
+    }
   }
   return out;
 }
