@@ -72,7 +72,8 @@ export type ServerAuthEvent =
   | { type: 'request'; request: ServerAuthRequest }
   /** Authentication finished; for publickey, `key` is the key whose signature was verified. */
   | { type: 'success'; user: string; method: string; key?: Uint8Array; algorithm?: string }
-  | { type: 'failure'; user: string; method: string; attempts: number };
+  /** A refused request; for publickey, `key` is the key offered (when it could be read). */
+  | { type: 'failure'; user: string; method: string; attempts: number; key?: Uint8Array };
 
 export interface ServerAuthConfig {
   /** Methods offered in SSH_MSG_USERAUTH_FAILURE, in order (default publickey, password). */
@@ -169,7 +170,7 @@ export class ServerAuth {
       );
       return;
     } else {
-      this.fail(req.user, req.method, decision === 'partial');
+      this.fail(req.user, req.method, decision === 'partial', req.method === 'publickey' ? req.key : undefined);
     }
     this.drainQueue();
   }
@@ -290,11 +291,11 @@ export class ServerAuth {
     }
     // The key must be of the type the algorithm names, and the algorithm must be enabled.
     if (!sig || keyTypeForAlgorithm(algorithm) !== keyType || (allowed && !allowed.includes(algorithm))) {
-      return this.fail(user, 'publickey', false);
+      return this.fail(user, 'publickey', false, key);
     }
     if (signature) {
       const data = publickeySignedData(this.sessionId(), user, 'ssh-connection', algorithm, key);
-      if (!sig.verify(key, data, signature)) return this.fail(user, 'publickey', false);
+      if (!sig.verify(key, data, signature)) return this.fail(user, 'publickey', false, key);
     }
     this.ask({ id, user, method: 'publickey', key, keyType, algorithm, verified: signature !== undefined });
   }
@@ -304,16 +305,16 @@ export class ServerAuth {
     this.events.push({ type: 'request', request });
   }
 
-  private fail(user: string, method: string, partial: boolean): void {
+  private fail(user: string, method: string, partial: boolean, key?: Uint8Array): void {
     // RFC 4252 §5.2: "none" is how clients learn the methods; OpenSSH does not count it.
-    if (method !== 'none' && !partial) this.countFailure(user, method);
-    else this.events.push({ type: 'failure', user, method, attempts: this.failures });
+    if (method !== 'none' && !partial) this.countFailure(user, method, key);
+    else this.events.push({ type: 'failure', user, method, attempts: this.failures, ...(key ? { key } : {}) });
     this.out.push(UserauthFailure.encode({ methods: this.methods, partialSuccess: partial }));
   }
 
-  private countFailure(user: string, method: string): void {
+  private countFailure(user: string, method: string, key?: Uint8Array): void {
     this.failures++;
-    this.events.push({ type: 'failure', user, method, attempts: this.failures });
+    this.events.push({ type: 'failure', user, method, attempts: this.failures, ...(key ? { key } : {}) });
     if (this.failures >= this.maxAuthTries) {
       throw new SshError('ERR_AUTH_FAILED', `Too many authentication failures for ${user}`, {
         reason: DisconnectReason.PROTOCOL_ERROR,

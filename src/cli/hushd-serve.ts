@@ -7,6 +7,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import type { SshdConfig } from '../config/index.js';
 import type { PrivateKey } from '../keys/private-key.js';
 import { createServer, type ConnectionInfo, type Server } from '../node/server.js';
+import { lookupUser } from '../node/users.js';
 import { serverOptions } from './hushd-config.js';
 import type { LogSink } from './hushd-log.js';
 
@@ -52,7 +53,12 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
     server.on('authenticated', (e) =>
       info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
     );
-    server.on('auth-failure', (e) => e.method !== 'none' && info(`Failed ${e.method} for ${e.user} from ${peer(e.connection)} ssh2`));
+    // sshd's wording: "Failed publickey for [invalid user ]USER from ADDR port N ssh2[: ED25519 SHA256:...]".
+    server.on('auth-failure', (e) => {
+      if (e.method === 'none') return;
+      const who = lookupUser(e.user) ? e.user : `invalid user ${e.user}`;
+      info(`Failed ${e.method} for ${who} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`);
+    });
     server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
     return server;
   };

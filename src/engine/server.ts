@@ -22,7 +22,7 @@ export interface ServerEngineConfig {
 export type ServerEngineEvent =
   | Exclude<TransportEvent, { type: 'payload' }>
   | { type: 'auth-request'; request: ServerAuthRequest }
-  | { type: 'auth-failure'; user: string; method: string; attempts: number }
+  | { type: 'auth-failure'; user: string; method: string; attempts: number; key?: Uint8Array }
   /** Authentication succeeded; for publickey, `key` is the key whose signature was verified. */
   | { type: 'authenticated'; user: string; method: string; key?: Uint8Array; algorithm?: string }
   | ConnectionEvent;
@@ -132,7 +132,7 @@ export class ServerEngine {
         this.events.push({ type: 'auth-request', request: ev.request });
         return;
       case 'failure':
-        this.events.push({ type: 'auth-failure', user: ev.user, method: ev.method, attempts: ev.attempts });
+        this.events.push({ type: 'auth-failure', user: ev.user, method: ev.method, attempts: ev.attempts, ...(ev.key ? { key: ev.key } : {}) });
         return;
       case 'success':
         this.events.push({

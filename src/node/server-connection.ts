@@ -151,7 +151,7 @@ export class ServerConnection {
       case 'auth-request':
         return this.decide(ev.request);
       case 'auth-failure':
-        this.server.emit('auth-failure', { connection: this.info, user: ev.user, method: ev.method, attempts: ev.attempts });
+        this.server.emit('auth-failure', { connection: this.info, user: ev.user, method: ev.method, attempts: ev.attempts, ...keyLabel(ev.key) });
         return;
       case 'authenticated':
         return this.onAuthenticated(ev.user, ev.method, ev.key);
@@ -253,22 +253,8 @@ export class ServerConnection {
       localAddress: this.info.localAddress,
       localPort: this.info.localPort,
     };
-    let keyType: string | undefined;
-    if (key) {
-      try {
-        keyType = publicKeyType(key);
-      } catch {
-        keyType = undefined;
-      }
-    }
     this.server.unauthenticated.delete(this);
-    this.server.emit('authenticated', {
-      connection: this.info,
-      user,
-      method,
-      ...(keyType ? { keyType } : {}),
-      ...(key ? { fingerprint: fingerprintSha256(key) } : {}),
-    });
+    this.server.emit('authenticated', { connection: this.info, user, method, ...keyLabel(key) });
     this.startClientAlive();
   }
 
@@ -341,5 +327,15 @@ export class ServerConnection {
     // The socket closes after the DISCONNECT is written (the driver ends it).
     if (this.socket.destroyed) this.resolveDone();
     else this.socket.once('close', () => this.resolveDone());
+  }
+}
+
+/** A key's type and SHA256 fingerprint, for the 'authenticated' and 'auth-failure' events (empty without a readable key). */
+function keyLabel(key: Uint8Array | undefined): { keyType?: string; fingerprint?: string } {
+  if (!key) return {};
+  try {
+    return { keyType: publicKeyType(key), fingerprint: fingerprintSha256(key) };
+  } catch {
+    return {};
   }
 }

@@ -71,7 +71,8 @@ export interface ServerOptions {
 export interface ServerEvents {
   connection: [connection: ConnectionInfo];
   authenticated: [event: { connection: ConnectionInfo; user: string; method: string; keyType?: string; fingerprint?: string }];
-  'auth-failure': [event: { connection: ConnectionInfo; user: string; method: string; attempts: number }];
+  /** A refused attempt; for publickey, the offered key's type and SHA256 fingerprint (as sshd logs them). */
+  'auth-failure': [event: { connection: ConnectionInfo; user: string; method: string; attempts: number; keyType?: string; fingerprint?: string }];
   session: [event: { connection: ConnectionInfo; user: string; channel: number } & SessionStart];
   'session-exit': [event: { connection: ConnectionInfo; user: string; channel: number; result: ExitResult }];
   /** The connection is over. `error` is absent after an orderly close; `reason` says what happened. */

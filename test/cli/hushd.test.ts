@@ -89,6 +89,28 @@ test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does
   }
 });
 
+test('refused logins are logged in sshd\'s words: Failed publickey for [invalid user] USER ... ssh2: TYPE SHA256:...', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const { tmp, port, conf, write } = await hushdFiles(t);
+  write('LogLevel INFO');
+  const wrong = await sshKeygen(tmp.path, 'ed25519', 'wrong');
+  const d = await startHushd(['-f', conf]);
+  try {
+    for (const user of ['root', 'nosuchuser-hush']) {
+      const r = await runClient(opensshClientArgs({ dir: tmp.path, port, user, identityFiles: [wrong.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
+      assert.notEqual(r.code, 0);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', wrong.publicPath], { encoding: 'utf8' }).split(' ')[1]!;
+    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    assert.match(d.log(), new RegExp(`Failed publickey for root from 127\\.0\\.0\\.1 port \\d+ ssh2: ED25519 ${esc(fp)}`), d.log());
+    assert.match(d.log(), /Invalid user nosuchuser-hush from 127\.0\.0\.1 port \d+/);
+    assert.match(d.log(), new RegExp(`Failed publickey for invalid user nosuchuser-hush from 127\\.0\\.0\\.1 port \\d+ ssh2: ED25519 ${esc(fp)}`), d.log());
+  } finally {
+    await d.stop();
+  }
+});
+
 test('hushd errors: bad config line, unreadable host key, port in use — one line, exit 1, no stack trace', async (t) => {
   const tmp = await makeTempDir(t);
   const run = (args: string[]) => spawnSync(process.execPath, ['dist/src/cli/hushd.js', ...args], { encoding: 'utf8', timeout: 20_000 });
