@@ -7,6 +7,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import type { SshdConfig } from '../config/index.js';
 import type { PrivateKey } from '../keys/private-key.js';
 import { createServer, type ConnectionInfo, type Server } from '../node/server.js';
+import { PeerDisconnectError } from '../errors.js';
 import { lookupUser } from '../node/users.js';
 import { serverOptions } from './hushd-config.js';
 import type { LogSink } from './hushd-log.js';
@@ -53,13 +54,38 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
     server.on('authenticated', (e) =>
       info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
     );
-    // sshd's wording: "Failed publickey for [invalid user ]USER from ADDR port N ssh2[: ED25519 SHA256:...]".
+    // sshd's wording and levels (compared with sshd 9.2 -e): "Failed password for [invalid user ]USER
+    // from ADDR port N ssh2" at INFO; "Failed publickey for USER ... ssh2: ED25519 SHA256:..." only
+    // at VERBOSE, and not at all for an unknown user.
     server.on('auth-failure', (e) => {
       if (e.method === 'none') return;
-      const who = lookupUser(e.user) ? e.user : `invalid user ${e.user}`;
-      info(`Failed ${e.method} for ${who} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`);
+      const valid = lookupUser(e.user) !== undefined;
+      if (e.method === 'publickey') {
+        if (valid && verbose) sink.line(`Failed publickey for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`);
+        return;
+      }
+      info(`Failed ${e.method} for ${valid ? '' : 'invalid user '}${e.user} from ${peer(e.connection)} ssh2`);
     });
-    server.on('disconnect', (e) => info(`Disconnected from ${e.user ? `user ${e.user} ` : ''}${peer(e.connection)}${e.reason ? `: ${e.reason}` : ''}`));
+    server.on('disconnect', (e) => {
+      const addr = peer(e.connection);
+      const code = (e.error as { code?: string } | undefined)?.code;
+      // sshd's lines for a peer that left: before authentication "[preauth]", naming the user tried.
+      const preauth = e.user === undefined ? ' [preauth]' : '';
+      const who =
+        e.user !== undefined
+          ? `user ${e.user} `
+          : e.attemptedUser !== undefined
+            ? `${lookupUser(e.attemptedUser) ? 'authenticating' : 'invalid'} user ${e.attemptedUser} `
+            : '';
+      if (e.error instanceof PeerDisconnectError) {
+        info(`Received disconnect from ${addr}:${e.error.reasonCode}: ${e.error.description}${preauth}`);
+        info(`Disconnected from ${who}${addr}${preauth}`);
+      } else if (code === 'ERR_CONNECTION_LOST') {
+        info(`Connection closed by ${who}${addr}${preauth}`);
+      } else {
+        info(`Disconnected from ${who}${addr}${e.reason ? `: ${e.reason}` : ''}${preauth}`);
+      }
+    });
     return server;
   };
   let current = build(cfg, hostKeys);

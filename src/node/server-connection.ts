@@ -34,6 +34,8 @@ export class ServerConnection {
   private readonly sessions = new Map<number, SessionChannel>();
   private noMoreSessions = false;
   private user: string | undefined;
+  /** The last user name a request named, for the log line of a connection that ends before authentication. */
+  private attemptedUser: string | undefined;
   private context: SessionContext | undefined;
   private finished = false;
   private failure: Error | undefined;
@@ -212,6 +214,7 @@ export class ServerConnection {
   }
 
   private decide(req: ServerAuthRequest): void {
+    this.attemptedUser = req.user;
     const started = performance.now();
     Promise.resolve()
       .then(() => this.policy(req, this.info))
@@ -323,7 +326,8 @@ export class ServerConnection {
       : error
         ? error.message
         : 'closed';
-    this.server.emit('disconnect', { connection: this.info, ...(this.user ? { user: this.user } : {}), reason, ...(err ? { error: err } : {}) });
+    const who = this.user ? { user: this.user } : this.attemptedUser !== undefined ? { attemptedUser: this.attemptedUser } : {};
+    this.server.emit('disconnect', { connection: this.info, ...who, reason, ...(err ? { error: err } : {}) });
     // The socket closes after the DISCONNECT is written (the driver ends it).
     if (this.socket.destroyed) this.resolveDone();
     else this.socket.once('close', () => this.resolveDone());

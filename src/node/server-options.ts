@@ -75,6 +75,9 @@ export interface ServerEvents {
   'auth-failure': [event: { connection: ConnectionInfo; user: string; method: string; attempts: number; keyType?: string; fingerprint?: string }];
   session: [event: { connection: ConnectionInfo; user: string; channel: number } & SessionStart];
   'session-exit': [event: { connection: ConnectionInfo; user: string; channel: number; result: ExitResult }];
-  /** The connection is over. `error` is absent after an orderly close; `reason` says what happened. */
-  disconnect: [event: { connection: ConnectionInfo; user?: string; reason: string; error?: Error }];
+  /**
+   * The connection is over. `error` is absent after an orderly close; `reason` says what happened.
+   * `user` is set once authenticated; before that, `attemptedUser` is the last user name tried.
+   */
+  disconnect: [event: { connection: ConnectionInfo; user?: string; attemptedUser?: string; reason: string; error?: Error }];
 }

@@ -31,6 +31,9 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
     const code = await runClient(opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: ['exit', '42'] }), { timeoutMs: 20_000 });
     assert.equal(code.code, 42);
     assert.match(d.log(), /Accepted publickey for root from 127\.0\.0\.1 port \d+ ssh2: ED25519 SHA256:/);
+    // ssh's goodbye, in sshd's two lines.
+    assert.match(d.log(), /Received disconnect from 127\.0\.0\.1 port \d+:11: disconnected by user\n/);
+    assert.match(d.log(), /Disconnected from user root 127\.0\.0\.1 port \d+\n/);
     // scp (which speaks SFTP since OpenSSH 9.0) and sftp work with the defaults: OpenSSH's
     // sftp-server is the sftp subsystem where it is installed (it is, with openssh-server).
     const sftpServer = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/libexec/sftp-server'].find((p) => existsSync(p));
@@ -89,10 +92,10 @@ test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does
   }
 });
 
-test('refused logins are logged in sshd\'s words: Failed publickey for [invalid user] USER ... ssh2: TYPE SHA256:...', async (t) => {
+test('refused and closed logins are logged in sshd\'s words and levels (as sshd 9.2 -e writes them)', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
   const { tmp, port, conf, write } = await hushdFiles(t);
-  write('LogLevel INFO');
+  write('LogLevel VERBOSE');
   const wrong = await sshKeygen(tmp.path, 'ed25519', 'wrong');
   const d = await startHushd(['-f', conf]);
   try {
@@ -100,12 +103,19 @@ test('refused logins are logged in sshd\'s words: Failed publickey for [invalid 
       const r = await runClient(opensshClientArgs({ dir: tmp.path, port, user, identityFiles: [wrong.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
       assert.notEqual(r.code, 0);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
+    const log = d.log();
     const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', wrong.publicPath], { encoding: 'utf8' }).split(' ')[1]!;
-    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    assert.match(d.log(), new RegExp(`Failed publickey for root from 127\\.0\\.0\\.1 port \\d+ ssh2: ED25519 ${esc(fp)}`), d.log());
-    assert.match(d.log(), /Invalid user nosuchuser-hush from 127\.0\.0\.1 port \d+/);
-    assert.match(d.log(), new RegExp(`Failed publickey for invalid user nosuchuser-hush from 127\\.0\\.0\\.1 port \\d+ ssh2: ED25519 ${esc(fp)}`), d.log());
+    const addr = '127\\.0\\.0\\.1 port \\d+';
+    // A valid user's refused key: VERBOSE, with the key's type and fingerprint.
+    assert.ok(log.includes(`ssh2: ED25519 ${fp}`), log);
+    assert.match(log, new RegExp(`Failed publickey for root from ${addr} ssh2: ED25519 SHA256:`));
+    // An unknown user: "Invalid user", no Failed publickey line (sshd checks no key for it).
+    assert.match(log, new RegExp(`Invalid user nosuchuser-hush from ${addr}`));
+    assert.doesNotMatch(log, /Failed publickey for (invalid user )?nosuchuser-hush/);
+    // The client gave up without a disconnect message: "Connection closed by ... [preauth]".
+    assert.match(log, new RegExp(`Connection closed by authenticating user root ${addr} \\[preauth\\]`));
+    assert.match(log, new RegExp(`Connection closed by invalid user nosuchuser-hush ${addr} \\[preauth\\]`));
   } finally {
     await d.stop();
   }
