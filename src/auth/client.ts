@@ -180,8 +180,7 @@ export class ClientAuth {
       const algorithm = this.pickAlgorithm(first.key);
       if (algorithm !== undefined) {
         this.next = 1;
-        const data = publickeySignedData(this.ctx.sessionId(), this.config.user, this.service, algorithm, first.key.publicKey);
-        return this.sendSigned(0, first, algorithm, first.key.sign(algorithm, data), 'key with signature');
+        return this.signHere(0, first, algorithm);
       }
     }
     this.state = { kind: 'waiting', method: 'none', index: -1, credential: { method: 'none' } };
@@ -306,10 +305,7 @@ export class ClientAuth {
         const algorithm = this.pickAlgorithm(c.key);
         if (!algorithm) continue;
         const key = c.key;
-        if (typeof key.sign === 'function' && !this.config.queryLocalKeys) {
-          const data = publickeySignedData(this.ctx.sessionId(), this.config.user, this.service, algorithm, key.publicKey);
-          return this.sendSigned(index, c, algorithm, key.sign(algorithm, data), 'key with signature');
-        }
+        if (typeof key.sign === 'function' && !this.config.queryLocalKeys) return this.signHere(index, c, algorithm);
         this.state = { kind: 'query', index, credential: c, algorithm };
         this.events.push({ type: 'attempt', method: 'publickey', detail: `${algorithm} key query` });
         return [this.request('publickey', new Writer().bool(false).utf8(algorithm).bytesString(c.key.publicKey).finish())];
@@ -350,6 +346,13 @@ export class ClientAuth {
   }
 
   /** `detail`: "signature" after a PK_OK, "key with signature" for a first, unqueried request. */
+  /** A key held here signs its request at once (no PK_OK query first; RFC 4252 §7 allows it). */
+  private signHere(index: number, credential: PublickeyCredential, algorithm: string): Uint8Array[] {
+    const key = credential.key as SigningKey;
+    const data = publickeySignedData(this.ctx.sessionId(), this.config.user, this.service, algorithm, key.publicKey);
+    return this.sendSigned(index, credential, algorithm, key.sign(algorithm, data), 'key with signature');
+  }
+
   private sendSigned(index: number, credential: PublickeyCredential, algorithm: string, signature: Uint8Array, detail = 'signature'): Uint8Array[] {
     this.state = { kind: 'waiting', method: 'publickey-signed', index, credential };
     this.events.push({ type: 'attempt', method: 'publickey', detail: `${algorithm} ${detail}` });
