@@ -108,3 +108,43 @@ test('an owned read is not copied: a packet inside it is decrypted in place when
   else assert.notEqual(p.payload.buffer, chunk.buffer);
   assert.equal(d.capacity, 0, 'no receive buffer of its own was needed');
 });
+
+test('packets split across reads are put together in a shared slab, not a buffer each, and it is let go when idle', (t) => {
+  const rng = new Rng(5);
+  const keys = { key: rng.bytes(16), iv: rng.bytes(12), macKey: new Uint8Array(0) };
+  const opener = createOpener('aes128-gcm@openssh.com', null, keys);
+  if (!opener.openInPlace) {
+    t.skip('the native addon is not loaded: this opener cannot decrypt in place');
+    return;
+  }
+  const enc = new PacketEncoder(createSealer('aes128-gcm@openssh.com', null, keys), (n) => rng.bytes(n));
+  const payloads = Array.from({ length: 6 }, () => rng.bytes(30000));
+  const pieces: Uint8Array[] = [];
+  for (const p of payloads) enc.encodeTo(p, undefined, { push: (b) => pieces.push(new Uint8Array(b)) });
+  const all = new Uint8Array(Buffer.concat(pieces));
+  const d = new PacketDecoder(opener);
+  const reads: ArrayBufferLike[] = [];
+  const got: Uint8Array[] = [];
+  let held = 0;
+  // 20000-byte reads, as a socket hands them over: every 30 KiB packet spans two or three reads.
+  for (let at = 0; at < all.length; at += 20000) {
+    const chunk = new Uint8Array(all.subarray(at, at + 20000));
+    reads.push(chunk.buffer);
+    d.push(chunk, true);
+    for (let p = d.next(); p !== undefined; p = d.next()) got.push(p.payload);
+    held = Math.max(held, d.capacity);
+  }
+  assert.equal(got.length, payloads.length);
+  got.forEach((p, k) => assert.ok(Buffer.from(p.buffer, p.byteOffset, p.length).equals(payloads[k]!), `payload ${k} intact`));
+  const assembled = got.filter((p) => !reads.includes(p.buffer));
+  assert.equal(assembled.length, payloads.length, 'each packet here was split, so each was put together');
+  assert.equal(new Set(assembled.map((p) => p.buffer)).size, 1, 'all of them in one slab');
+  assert.ok(held >= 256 * 1024, 'the slab is kept while data flows in large reads');
+  // A small read after the transfer: the slab is let go (an idle connection holds nothing).
+  const small = rng.bytes(20);
+  const tail: Uint8Array[] = [];
+  enc.encodeTo(small, undefined, { push: (b) => tail.push(new Uint8Array(b)) });
+  d.push(new Uint8Array(Buffer.concat(tail)));
+  assert.deepEqual(drain(d), [small]);
+  assert.equal(d.capacity, 0);
+});
