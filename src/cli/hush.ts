@@ -22,6 +22,7 @@ import { DialError } from './client/dial.js';
 import { Logger } from './client/log.js';
 import { runSession } from './client/session.js';
 import { RawMode } from './client/tty.js';
+import { terminalSafe } from './safe-text.js';
 
 const raw = new RawMode();
 let log = new Logger('INFO');
@@ -144,8 +145,9 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/** An error's first line, safe for the terminal (messages may quote what the server sent). */
 function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'error';
+  return terminalSafe((e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'error');
 }
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -171,7 +173,7 @@ main(process.argv.slice(2)).then(
     raw.leave();
     log.raw = false;
     if (e instanceof UsageError) {
-      if (e.message) process.stderr.write(`${e.message}\n`);
+      if (e.message) process.stderr.write(`${terminalSafe(e.message)}\n`);
       if (e.showUsage) process.stderr.write(`${USAGE}\n`);
       exit(255);
     }

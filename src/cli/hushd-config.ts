@@ -13,6 +13,7 @@ import { sessionHandler } from '../node/session-handler.js';
 import { lookupUser, type UserAccount } from '../node/users.js';
 import { authorizedKeysPaths } from '../config/index.js';
 import { checkSystemPassword, passwordHelper, type PasswordCheck } from '../node/system-password.js';
+import { clip } from './safe-text.js';
 
 export interface HushdLog {
   info(msg: string): void;
@@ -25,7 +26,7 @@ function effective(cfg: SshdConfig, user: string, c: ConnectionInfo): SshdEffect
 
 /** Why this user may not log in with this method here, or undefined when they may try. */
 export function refusal(e: SshdEffectiveConfig, req: ServerAuthRequest, c: ConnectionInfo, account: UserAccount | undefined): string | undefined {
-  if (!account) return `Invalid user ${req.user} from ${c.remoteAddress} port ${c.remotePort}`;
+  if (!account) return `Invalid user ${clip(req.user, 100)} from ${c.remoteAddress} port ${c.remotePort}`;
   const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress });
   if (!allowed.allowed) return `${allowed.reason}`;
   if (account.uid === 0) {

@@ -5,14 +5,26 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { clip, logSafe } from './safe-text.js';
 
 export interface LogSink {
   line(message: string): void;
   close(): void;
 }
 
+/**
+ * One message as one line: at most 1024 characters (sshd's message buffer), encoded as sshd
+ * encodes its log lines, so that a name or message chosen by a client can neither forge a line
+ * nor put escape sequences into a terminal or a log viewer.
+ */
+function logLine(message: string): string {
+  return `${logSafe(clip(message, MAX_MESSAGE))}\n`;
+}
+
+const MAX_MESSAGE = 1024;
+
 export function stderrSink(): LogSink {
-  return { line: (m) => void process.stderr.write(`${m}\n`), close: () => undefined };
+  return { line: (m) => void process.stderr.write(logLine(m)), close: () => undefined };
 }
 
 const LOGGERS = ['/usr/bin/logger', '/bin/logger'];
@@ -31,10 +43,9 @@ export function syslogSink(socket = '/dev/log'): LogSink {
   child.on('exit', () => (child = undefined));
   return {
     line: (m) => {
-      // One message per line: a newline inside a message would split it (and forge a second entry).
-      const clean = m.replace(/[\r\n]+/g, ' ');
-      if (child?.stdin?.writable) child.stdin.write(`${clean}\n`);
-      else process.stderr.write(`${clean}\n`);
+      const line = logLine(m);
+      if (child?.stdin?.writable) child.stdin.write(line);
+      else process.stderr.write(line);
     },
     close: () => child?.stdin?.end(),
   };

@@ -11,6 +11,7 @@ import { PeerDisconnectError } from '../errors.js';
 import { lookupUser } from '../node/users.js';
 import { serverOptions } from './hushd-config.js';
 import type { LogSink } from './hushd-log.js';
+import { clip } from './safe-text.js';
 
 export interface ServeLog {
   readonly sink: LogSink;
@@ -30,6 +31,8 @@ export interface Serving {
 }
 
 const peer = (c: ConnectionInfo) => `${c.remoteAddress} port ${c.remotePort}`;
+/** A user name as sshd logs one ("%.100s"). */
+const who = (user: string) => clip(user, 100);
 const label = (t: string) => (t === 'ssh-ed25519' ? 'ED25519' : t.startsWith('ecdsa-') ? 'ECDSA' : t === 'ssh-rsa' ? 'RSA' : t.toUpperCase());
 
 /**
@@ -52,7 +55,7 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
     server.on('connection', (c) => verbose && sink.line(`Connection from ${peer(c)} on ${c.localAddress} port ${c.localPort}`));
     // sshd's wording: "Accepted publickey for USER from ADDR port N ssh2: ED25519 SHA256:..."
     server.on('authenticated', (e) =>
-      info(`Accepted ${e.method} for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
+      info(`Accepted ${e.method} for ${who(e.user)} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`),
     );
     // sshd's wording and levels (compared with sshd 9.2 -e): "Failed password for [invalid user ]USER
     // from ADDR port N ssh2" at INFO; "Failed publickey for USER ... ssh2: ED25519 SHA256:..." only
@@ -61,29 +64,29 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
       if (e.method === 'none') return;
       const valid = lookupUser(e.user) !== undefined;
       if (e.method === 'publickey') {
-        if (valid && verbose) sink.line(`Failed publickey for ${e.user} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`);
+        if (valid && verbose) sink.line(`Failed publickey for ${who(e.user)} from ${peer(e.connection)} ssh2${e.keyType ? `: ${label(e.keyType)} ${e.fingerprint}` : ''}`);
         return;
       }
-      info(`Failed ${e.method} for ${valid ? '' : 'invalid user '}${e.user} from ${peer(e.connection)} ssh2`);
+      info(`Failed ${e.method} for ${valid ? '' : 'invalid user '}${who(e.user)} from ${peer(e.connection)} ssh2`);
     });
     server.on('disconnect', (e) => {
       const addr = peer(e.connection);
       const code = (e.error as { code?: string } | undefined)?.code;
       // sshd's lines for a peer that left: before authentication "[preauth]", naming the user tried.
       const preauth = e.user === undefined ? ' [preauth]' : '';
-      const who =
+      const user =
         e.user !== undefined
-          ? `user ${e.user} `
+          ? `user ${who(e.user)} `
           : e.attemptedUser !== undefined
-            ? `${lookupUser(e.attemptedUser) ? 'authenticating' : 'invalid'} user ${e.attemptedUser} `
+            ? `${lookupUser(e.attemptedUser) ? 'authenticating' : 'invalid'} user ${who(e.attemptedUser)} `
             : '';
       if (e.error instanceof PeerDisconnectError) {
-        info(`Received disconnect from ${addr}:${e.error.reasonCode}: ${e.error.description}${preauth}`);
-        info(`Disconnected from ${who}${addr}${preauth}`);
+        info(`Received disconnect from ${addr}:${e.error.reasonCode}: ${clip(e.error.description, 400)}${preauth}`);
+        info(`Disconnected from ${user}${addr}${preauth}`);
       } else if (code === 'ERR_CONNECTION_LOST') {
-        info(`Connection closed by ${who}${addr}${preauth}`);
+        info(`Connection closed by ${user}${addr}${preauth}`);
       } else {
-        info(`Disconnected from ${who}${addr}${e.reason ? `: ${e.reason}` : ''}${preauth}`);
+        info(`Disconnected from ${user}${addr}${e.reason ? `: ${e.reason}` : ''}${preauth}`);
       }
     });
     return server;

@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { binaryPath } from '../harness/availability.js';
-import { freePort, requireBinaries, runClient, sshKeygen } from '../harness/peers.js';
+import { freePort, makeTempDir, requireBinaries, runClient, sshKeygen } from '../harness/peers.js';
 import { sleep, spawnTracked, terminate } from '../harness/processes.js';
 import { HUSH, hushFixture, stderrLines, targetLines } from './hush-fixture.js';
 
@@ -319,4 +319,18 @@ test('keys from ssh-agent (IdentityAgent) are offered first; SendEnv and SetEnv 
   const r = await f.hush(['-v', '-F', cfg, 'target', 'echo "$HUSH_SENT/$HUSH_SET/$HUSH_NOT"'], { env: { HUSH_SENT: 'sent', NOT_HUSH: 'x' } });
   assert.equal(r.stdout, 'sent/from-config/\n', r.stderr);
   assert.match(r.stderr, /^debug1: Offering public key: \S+ ED25519 SHA256:\S+ agent$/m);
+});
+
+test("a server's banner cannot send escape sequences to the user's terminal: they are shown escaped, as ssh shows them", async (t) => {
+  const banners = await makeTempDir(t);
+  const banner = join(banners.path, 'banner');
+  writeFileSync(banner, 'Welcome\x1b]0;pwned\x07 to \x1b[31mred\x1b[0m\r\nsecond line\n');
+  const f = await hushFixture(t, { sshdConfig: [`Banner ${banner}`] });
+  if (!f) return;
+  writeFileSync(f.knownHosts, f.knownHostsLines());
+  const r = await f.hush(['-F', f.config, 'target', 'echo', 'ok']);
+  assert.equal(r.stdout, 'ok\n', r.stderr);
+  assert.ok(!r.stderr.includes('\x1b') && !r.stderr.includes('\x07'), `no raw ESC or BEL on stderr: ${JSON.stringify(r.stderr)}`);
+  assert.ok(r.stderr.includes('Welcome\\033]0;pwned\\007 to \\033[31mred\\033[0m'), JSON.stringify(r.stderr));
+  assert.match(r.stderr, /^second line$/m, 'ordinary lines still print as they are');
 });

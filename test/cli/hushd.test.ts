@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hushdFiles, startHushd } from './hushd-fixture.js';
+import { PrivateKey } from '../../src/keys/private-key.js';
+import { connect } from '../../src/node/client.js';
 import { test } from 'node:test';
 import { binaryPath } from '../harness/availability.js';
 import { createSystemUser } from '../auth/system-user.js';
@@ -327,4 +329,26 @@ test('Match blocks apply session settings per connection (ForceCommand, SetEnv)'
   assert.equal((await run('Match User root\n  ForceCommand echo forced-for-root')).stdout, 'forced-for-root\n');
   assert.equal((await run('Match Address 10.0.0.0/8\n  ForceCommand echo not-us')).stdout, 'global\n');
   assert.equal((await run('Match User root\n  SetEnv GREETING=matched')).stdout, 'matched\n');
+});
+
+test('a user name chosen to forge log lines or send escape sequences is logged encoded, as sshd logs it', async (t) => {
+  const { port, conf, write } = await hushdFiles(t);
+  write('LogLevel VERBOSE');
+  const d = await startHushd(['-f', conf]);
+  try {
+    const stranger = PrivateKey.generate('ed25519');
+    const names = ['evil\nAccepted publickey for root from 10.0.0.1 port 1 ssh2', 'esc\x1b[2Jcleared', 'y'.repeat(3000)];
+    for (const username of names) {
+      await assert.rejects(connect({ host: '127.0.0.1', port, username, privateKey: stranger, hostKey: () => true }));
+    }
+    await d.until(/Disconnected from invalid user y{100} 127\.0\.0\.1/);
+    const log = d.log();
+    assert.ok(!log.includes('\x1b'), 'no raw escape character in the log');
+    assert.doesNotMatch(log, /^Accepted publickey for root/m, 'no forged line');
+    assert.ok(log.includes('Invalid user evil\\nAccepted publickey for root from 10.0.0.1 port 1 ssh2 from 127.0.0.1'), log);
+    assert.ok(log.includes('Invalid user esc\\033[2Jcleared from 127.0.0.1'), log);
+    assert.ok(!log.includes('y'.repeat(101)), 'user names are cut to 100 characters');
+  } finally {
+    await d.stop();
+  }
 });

@@ -20,6 +20,7 @@ import { algorithmsForKeyType } from '../../keys/registry.js';
 import { AgentClient, type AgentKey } from '../../node/agent-client.js';
 import type { AsyncSigningKey, AuthCredential, KeyboardInteractiveQuestions } from '../../node/authenticate.js';
 import type { Logger } from './log.js';
+import { terminalSafe } from '../safe-text.js';
 
 export interface Identity {
   readonly credential: AuthCredential;
@@ -243,7 +244,7 @@ export async function buildIdentities(o: IdentityOptions): Promise<Identities> {
       if (q.instruction) o.log.info(q.instruction.replace(/\n$/, ''));
       const answers: string[] = [];
       for (const p of q.prompts) {
-        const a = o.prompt(`(${who}) ${p.prompt}`, p.echo);
+        const a = o.prompt(`(${who}) ${terminalSafe(p.prompt)}`, p.echo);
         if (a === undefined) return undefined;
         answers.push(a);
       }

@@ -2,10 +2,12 @@
  * ssh's log(3) habits for the hush client: a LogLevel threshold (QUIET ... DEBUG3), `debug1: `
  * style prefixes for debug levels, no prefix for VERBOSE/INFO/ERROR, everything on stderr (or
  * appended to the -E file). While the terminal is raw, lines end in CR LF so they start at the
- * left margin.
+ * left margin. Control characters other than newline and tab are shown escaped (\033), as ssh
+ * shows them.
  */
 import { appendFileSync } from 'node:fs';
 import type { LogLevel } from '../../config/index.js';
+import { terminalSafe } from '../safe-text.js';
 
 const ORDER: readonly LogLevel[] = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG1', 'DEBUG2', 'DEBUG3'];
 
@@ -34,7 +36,9 @@ export class Logger {
   private emit(l: LogLevel, prefix: string, msg: string): void {
     if (!this.enabled(l)) return;
     const eol = this.raw ? '\r\n' : '\n';
-    const text = msg
+    // Messages carry text the server chose (banners, prompts' instructions, disconnect
+    // reasons): no escape sequence of it reaches the terminal.
+    const text = terminalSafe(msg)
       .split('\n')
       .map((line) => `${prefix}${line}${eol}`)
       .join('');
