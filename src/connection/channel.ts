@@ -141,12 +141,13 @@ export class Channel {
   /**
    * Sends what the peer's window and maximum packet allow (§5.2: the limits count the data
    * bytes only, as OpenSSH does), then EOF and CLOSE if they were asked for and nothing is left.
-   * After CLOSE nothing more goes out on this channel (§5.3).
+   * After CLOSE nothing more goes out on this channel (§5.3). With `hold` (the connection's
+   * output is not being read) the data stays queued.
    */
-  flush(send: SendPayload, sendCap: number): void {
+  flush(send: SendPayload, sendCap: number, hold = false): void {
     if (this.phase !== 'open' || this.closeSent) return;
     const cap = Math.min(this.remoteMaxPacket, sendCap);
-    while (this.remoteWindow > 0 && this.queue.bytes > 0) {
+    while (!hold && this.remoteWindow > 0 && this.queue.bytes > 0) {
       const ext = this.queue.nextExt;
       const chunk = this.queue.take(Math.min(cap, this.remoteWindow));
       this.remoteWindow -= chunk.length;

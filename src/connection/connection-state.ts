@@ -43,6 +43,11 @@ export class ConnectionState {
     this.outTails.push(tail);
   };
   pendingOpens = 0;
+  /**
+   * The bytes already sent are not being taken by the peer fast enough (the socket's buffer is
+   * full; see ConnectionProtocol.setCongested): channel data waits in the channels' queues.
+   */
+  congested = false;
   /** Numbers our requests and the peer's requests are known by (one sequence for all). */
   nextRequestId = 1;
   /** Our global requests awaiting a reply, in order (§4: replies carry no id). */
@@ -60,6 +65,11 @@ export class ConnectionState {
     this.maxQueued = checkCount('maxQueued', config.maxQueued ?? 64 * MiB, 0, Number.MAX_SAFE_INTEGER);
     this.maxSendPacket = checkCount('maxSendPacket', config.maxSendPacket ?? 32 * KiB, 1);
     this.maxUnanswered = checkCount('maxUnansweredRequests', config.maxUnansweredRequests ?? 256, 1);
+  }
+
+  /** Sends what the channel may send now (nothing of its data while congested). */
+  flush(ch: Channel): void {
+    ch.flush(this.send, this.maxSendPacket, this.congested);
   }
 
   /** The channel a peer's message is about: it must exist and be confirmed. */

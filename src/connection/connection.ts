@@ -195,13 +195,34 @@ export class ConnectionProtocol {
     }
     if (extendedType !== undefined) checkCount('extendedType', extendedType, 0);
     if (data.length === 0) return ch.queue.bytes;
-    const sendable = ch.queue.bytes === 0 ? Math.min(data.length, ch.remoteWindow) : 0;
+    const sendable = ch.queue.bytes === 0 && !this.state.congested ? Math.min(data.length, ch.remoteWindow) : 0;
     if (ch.queue.bytes + data.length - sendable > this.state.maxQueued) {
       throw new SshError('ERR_LIMIT', `channel ${id}: more than ${this.state.maxQueued} bytes queued for a peer that does not open its window`);
     }
     ch.queue.push(data, extendedType);
-    ch.flush(this.state.send, this.state.maxSendPacket);
+    this.state.flush(ch);
     return ch.queue.bytes;
+  }
+
+  /**
+   * Whether the bytes already sent are waiting to be taken by the peer (the driver's socket
+   * buffer is above its limit). While congested, channel data stays queued in its channel, so
+   * the application sees its writes queue up (and the session handler pauses its program), as it
+   * would at a closed window: a peer that advertises a large window and stops reading cannot make
+   * us buffer that window. OpenSSH likewise reads channels only while little is left to write
+   * (packet_not_very_much_data_to_write). When it clears, queued data goes out and 'writable'
+   * events follow.
+   */
+  setCongested(on: boolean): void {
+    if (this.state.congested === on) return;
+    this.state.congested = on;
+    if (on) return;
+    for (const ch of this.state.channels.values()) {
+      const before = ch.queue.bytes;
+      if (before === 0) continue;
+      this.state.flush(ch);
+      if (ch.queue.bytes < before) this.state.events.push({ type: 'writable', id: ch.id, queued: ch.queue.bytes });
+    }
   }
 
   /**
@@ -232,7 +253,7 @@ export class ConnectionProtocol {
     const ch = this.appChannel(id, 'sendEof');
     if (!ch || ch.eofPending || ch.closePending) return;
     ch.eofPending = true;
-    ch.flush(this.state.send, this.state.maxSendPacket);
+    this.state.flush(ch);
   }
 
   /**
@@ -247,7 +268,7 @@ export class ConnectionProtocol {
     if (opts?.discard) ch.queue.clear();
     if (ch.closePending) return;
     ch.closePending = true;
-    ch.flush(this.state.send, this.state.maxSendPacket);
+    this.state.flush(ch);
   }
 
   /** CHANNEL_REQUEST (§5.4). With wantReply, a 'request-reply' event follows; replies are matched in order. */

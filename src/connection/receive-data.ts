@@ -39,7 +39,7 @@ export function onWindowAdjust(s: ConnectionState, payload: Uint8Array): void {
   }
   ch.remoteWindow = window;
   const before = ch.queue.bytes;
-  ch.flush(s.send, s.maxSendPacket);
+  s.flush(ch);
   if (ch.queue.bytes < before) s.events.push({ type: 'writable', id: ch.id, queued: ch.queue.bytes });
 }
 

@@ -69,7 +69,7 @@ export function onOpenConfirmation(s: ConnectionState, payload: Uint8Array): voi
   ch.remoteMaxPacket = m.maximumPacketSize;
   s.events.push({ type: 'open-confirmed', id: ch.id, typeSpecific: m.typeSpecific });
   // Closed by the application while the open was in flight: CLOSE goes out now.
-  if (ch.closePending) ch.flush(s.send, s.maxSendPacket);
+  if (ch.closePending) s.flush(ch);
 }
 
 export function onOpenFailure(s: ConnectionState, payload: Uint8Array): void {

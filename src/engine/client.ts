@@ -93,6 +93,12 @@ export class ClientEngine {
   answerSignature(id: number, signature: Uint8Array | undefined): void {
     this.guard(() => this.sendAll(this.auth.answerSignature(id, signature)));
   }
+  /** The socket's buffer is above (or back below) its limit: see ConnectionProtocol.setCongested. */
+  setCongested(on: boolean): void {
+    this.connection.setCongested(on);
+    this.step();
+  }
+
   disconnect(reason?: number, description?: string): void {
     this.step();
     this.transport.disconnect(reason as never, description);

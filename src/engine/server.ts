@@ -90,6 +90,12 @@ export class ServerEngine {
     this.guard(() => this.auth.answer(id, decision, options));
   }
 
+  /** The socket's buffer is above (or back below) its limit: see ConnectionProtocol.setCongested. */
+  setCongested(on: boolean): void {
+    this.connection.setCongested(on);
+    this.step();
+  }
+
   disconnect(reason?: number, description?: string): void {
     this.step();
     this.transport.disconnect(reason as never, description);

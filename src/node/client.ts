@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { SigningKey } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHMS } from '../algorithms/registry.js';
 import type { Credential } from '../auth/client.js';
+import type { ConnectionConfig } from '../connection/connection.js';
 import { ClientEngine, type ClientEngineEvent } from '../engine/client.js';
 import { SshError } from '../errors.js';
 import { parsePrivateKey } from '../keys/formats/index.js';
@@ -46,6 +47,8 @@ export interface ConnectOptions {
   hostKey?: HostKeyVerifier | Omit<HostKeyPolicyOptions, 'host' | 'port'>;
   /** Transport options: algorithms, allowInsecure, rekey limits, ... */
   transport?: Omit<TransportConfig, 'role'>;
+  /** Connection-protocol options: our channels' window and packet sizes, channel limits, ... */
+  connection?: Omit<ConnectionConfig, 'role'>;
   /** Give up if the connection is not authenticated within this many milliseconds (default 20 s). */
   readyTimeoutMs?: number;
   /** keepalive@openssh.com every this many ms when the server is silent (as ServerAliveInterval). 0 = off. */
@@ -130,7 +133,7 @@ export async function connect(o: ConnectOptions): Promise<Client> {
   }
   const { verify, transport } = hostKeyCheck(o, port);
   const coreCredentials: Credential[] = credentials.map((c) => c as Credential);
-  const engine = new ClientEngine({ transport, auth: { user: o.username, credentials: coreCredentials } });
+  const engine = new ClientEngine({ transport, auth: { user: o.username, credentials: coreCredentials }, ...(o.connection ? { connection: o.connection } : {}) });
   const reader = new SocketReader();
   const socket: Socket = o.sock ? streamAsSocket(o.sock) : await dial(o, port, reader);
   return new Promise<Client>((resolve, reject) => {

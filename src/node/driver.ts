@@ -14,6 +14,8 @@ export interface SansIoEngine<E> {
   transmitTo?(write: (piece: Uint8Array) => void): boolean;
   /** Every piece transmitTo handed out has been written by the socket and is referenced no more. */
   releaseTransmitted?(): void;
+  /** The socket holds more than the driver's limit of unsent bytes (true), or has drained (false). */
+  setCongested?(on: boolean): void;
   pollEvent(): E | undefined;
   pollTimeout(): number | undefined;
   handleTimeout(now: number): void;
@@ -28,6 +30,13 @@ const SMALL_READ_SIZE = 16 * 1024;
 const HAND_OVER = 16 * 1024;
 /** Small reads in a row after which a bulk reader goes back to the small buffer. */
 const BULK_IDLE_READS = 8;
+/**
+ * Unsent bytes in the socket's buffer above which the connection is congested: the engine holds
+ * channel data back and the socket is not read until the buffer has drained. (The kernel's send
+ * buffer comes before this; the limit only counts what Node holds because the peer is not
+ * reading.)
+ */
+const CONGESTION_LIMIT = 1024 * 1024;
 
 /**
  * Reads a socket with net.connect's `onread` option instead of a 'data' event per read: large
@@ -198,6 +207,7 @@ export class SocketDriver<E> {
         // Written at once (nothing left in the socket's buffer, no write in flight): the memory
         // the packets were sealed into can be used for the next ones.
         if (this.socket.writableLength === 0) e.releaseTransmitted?.();
+        else this.checkCongestion();
       }
       return;
     }
@@ -209,6 +219,28 @@ export class SocketDriver<E> {
       b = e.pollTransmit();
     }
     this.socket.uncork();
+    this.checkCongestion();
+  }
+
+  private congested = false;
+
+  /**
+   * A peer that does not read must not make us buffer without bound: above the limit, the
+   * engine holds its channel data back and the peer's bytes are not read (so its requests
+   * cannot pile up replies either), until the socket has written everything out.
+   */
+  private checkCongestion(): void {
+    if (this.congested || this.socket.writableLength <= CONGESTION_LIMIT) return;
+    this.congested = true;
+    this.engine.setCongested?.(true);
+    this.socket.pause();
+    this.socket.once('drain', () => {
+      this.congested = false;
+      if (this.socket.destroyed) return;
+      this.engine.setCongested?.(false);
+      this.socket.resume();
+      this.pump();
+    });
   }
 
   private corked = false;

@@ -4,9 +4,13 @@
  * only as the program reads its stdin.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
+import { connect } from '../../src/node/client.js';
 import { sleep, startFixture, waitFor } from './fixture.js';
 
 const MiB = 1024 * 1024;
@@ -89,4 +93,46 @@ test('a pty session is flow-controlled too, and its last output is never lost', 
     assert.ok(text.endsWith('aEND\r\n'));
   }
   await waitFor(() => fx.events.filter((e) => e.name === 'session-exit').length === cases.length);
+});
+
+test('a client that opens a 4 GiB window and stops reading its socket: the server holds its output at a bound, then every byte arrives', async (t) => {
+  const fx = await startFixture(t);
+  // Our own listener, to see the server's end of the connection.
+  const serverSockets: Socket[] = [];
+  const listener = createNetServer((s) => {
+    serverSockets.push(s);
+    fx.server.accept(s);
+  });
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  t.after(() => listener.close());
+  const sock = netConnect((listener.address() as AddressInfo).port, '127.0.0.1');
+  await once(sock, 'connect');
+  const client = await connect({
+    host: '127.0.0.1',
+    username: 'tester',
+    privateKey: readFileSync(fx.key.privatePath),
+    hostKey: () => true,
+    sock,
+    // The largest window RFC 4254 allows: the window alone does not stop the server.
+    connection: { defaultWindow: 0xffffffff },
+  });
+  t.after(() => client.close());
+  const total = 300 * MiB;
+  const proc = await client.spawn(`head -c ${total} /dev/zero`);
+  sock.pause(); // the client stops reading: TCP fills up, then the server's socket buffer
+  let peak = 0;
+  for (let i = 0; i < 20; i++) {
+    await sleep(100);
+    peak = Math.max(peak, ...serverSockets.map((s) => s.writableLength));
+  }
+  assert.ok(!fx.events.some((e) => e.name === 'session-exit'), 'the program finished although nobody read its output');
+  assert.ok(peak < 4 * MiB, `the server buffered ${(peak / MiB).toFixed(1)} MiB for a client that does not read`);
+  let received = 0;
+  proc.stdout.on('data', (b: Buffer) => {
+    received += b.length;
+  });
+  sock.resume();
+  const status = await proc.wait();
+  assert.equal(status.code, 0);
+  assert.equal(received, total);
 });
