@@ -411,7 +411,7 @@ export async function benchScale(opts: { quick: boolean; plan?: ScalePlan }): Pr
       await run('hush server', n, async () => {
         const port = await freePort();
         const conf = join(dir, 'hushd_config');
-        writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hostKey}\nAuthorizedKeysFile ${ak}\nMaxStartups 200\nLogLevel ERROR\n`);
+        writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hostKey}\nAuthorizedKeysFile ${ak}\nStrictModes no\nMaxStartups 200\nLogLevel ERROR\n`);
         return startNodeServer(dir, 'hushd', 'dist/src/cli/hushd.js', ['-e', '-f', conf], /Server listening/, () => port);
       });
     }

@@ -161,7 +161,7 @@ export async function benchSetup(opts: { quick: boolean }): Promise<SetupResult[
     const hushd = async (workers: number) => {
       const port = await freePort();
       const conf = join(dir, `hushd_config_${workers}`);
-      writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hostKey}\nAuthorizedKeysFile ${ak}\nMaxStartups 200\nLogLevel ERROR\nWorkers ${workers}\n`);
+      writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hostKey}\nAuthorizedKeysFile ${ak}\nStrictModes no\nMaxStartups 200\nLogLevel ERROR\nWorkers ${workers}\n`);
       const h = await node(['dist/src/cli/hushd.js', '-e', '-f', conf], /Server listening/);
       stops.unshift(() => h.child.kill('SIGTERM'));
       return { port, pid: h.child.pid! };

@@ -245,7 +245,7 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   const hushdPort = await freePort();
   const hushdConfig = join(dir, 'hushd_config');
   writeFileSync(join(dir, 'authorized_keys'), `${line}\n`);
-  writeFileSync(hushdConfig, `ListenAddress 127.0.0.1\nPort ${hushdPort}\nHostKey ${hostKeyFile}\nAuthorizedKeysFile ${join(dir, 'authorized_keys')}\nLogLevel ERROR\n`);
+  writeFileSync(hushdConfig, `ListenAddress 127.0.0.1\nPort ${hushdPort}\nHostKey ${hostKeyFile}\nAuthorizedKeysFile ${join(dir, 'authorized_keys')}\nStrictModes no\nLogLevel ERROR\n`);
   const hushd = await startChild(process.execPath, [fileURLToPath(new URL('../src/cli/hushd.js', import.meta.url)), '-e', '-f', hushdConfig], /Server listening/);
   const hushdCpu = () => cpuSeconds(hushd.child.pid!);
   const ssh2 = await startSsh2Server('installed', hostKeyFile, line);

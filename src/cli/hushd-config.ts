@@ -14,6 +14,7 @@ import { lookupUser, type UserAccount } from '../node/users.js';
 import { authorizedKeysPaths } from '../config/index.js';
 import { checkSystemPassword, passwordHelper, type PasswordCheck } from '../node/system-password.js';
 import { clip } from './safe-text.js';
+import { unsafePathReason } from '../node/secure-path.js';
 
 export interface HushdLog {
   info(msg: string): void;
@@ -66,6 +67,12 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     if (!account) return undefined;
     const e = effective(cfg, user, c);
     for (const path of authorizedKeysPaths(e, { user, home: account.home, uid: account.uid })) {
+      // StrictModes: a file others could have written is not trusted (sshd logs this at INFO).
+      const unsafe = g.strictModes ? unsafePathReason(path, account.uid, account.home) : undefined;
+      if (unsafe !== undefined) {
+        log.info(`Authentication refused: ${unsafe}`);
+        continue;
+      }
       let text: string;
       try {
         text = readFileSync(path, 'utf8');

@@ -134,7 +134,6 @@ export const SSHD_UNSUPPORTED_KEYWORDS: ReadonlyMap<string, SshdScope> = new Map
   ['x11displayoffset', 'all'],
   ['x11uselocalhost', 'all'],
   ['xauthlocation', 'global'],
-  ['strictmodes', 'global'],
   ['permitemptypasswords', 'all'],
   ['permituserenvironment', 'global'],
   ['compression', 'global'],

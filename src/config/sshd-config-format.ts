@@ -37,6 +37,7 @@ export function formatSshdConfigT(c: SshdEffectiveConfig): string {
   add('passwordauthentication', yesNo(c.passwordAuthentication));
   add('kbdinteractiveauthentication', yesNo(c.kbdInteractiveAuthentication));
   add('permittty', yesNo(c.permitTty));
+  add('strictmodes', yesNo(c.strictModes));
   add('ciphers', c.ciphers.join(','));
   add('macs', c.macs.join(','));
   add('banner', c.banner ?? 'none');

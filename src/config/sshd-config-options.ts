@@ -49,6 +49,7 @@ export const SUPPORTED: ReadonlyMap<string, SshdScope> = new Map<string, SshdSco
   ['hostkeyalgorithms', 'global'],
   ['rekeylimit', 'all'],
   ['subsystem', 'global'],
+  ['strictmodes', 'global'],
   ['workers', 'global'], // hush extension: OpenSSH has no such keyword
   ['match', 'all'],
   ['include', 'all'],
@@ -95,6 +96,7 @@ const OPTIONS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ...[...ALGORITHM_KEYWORDS].map(([key, kind]): [string, Handler] => [key, (c) => algorithms(c, kind)]),
   ['rekeylimit', rekeyLimit],
   ['subsystem', (c) => subsystem(c.pass.st, c.d, c.args, c.on)],
+  ['strictmodes', (c) => set(c.pass.st, c.on, 'strictModes', flag(c))],
   ['workers', workers],
 ]);
 

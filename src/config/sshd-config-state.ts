@@ -62,6 +62,7 @@ export interface State {
   rekeyLimit?: bigint;
   rekeyInterval?: number;
   subsystems: Subsystem[];
+  strictModes?: boolean;
   /** hushd's Workers (a hush extension): a count, or `auto` for one per available CPU. */
   workers?: number | 'auto';
   unsupported: UnsupportedSetting[];

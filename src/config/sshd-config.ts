@@ -110,6 +110,11 @@ export interface SshdEffectiveConfig {
   readonly rekeyLimit: { readonly bytes: bigint; readonly seconds: number };
   readonly subsystems: readonly Subsystem[];
   /**
+   * StrictModes: authorized_keys files, and the directories above them up to the user's home,
+   * must be owned by root or the user and writable by no one else (default yes).
+   */
+  readonly strictModes: boolean;
+  /**
    * hushd's worker processes (a hush extension, not an OpenSSH keyword): a count, or `auto` for
    * one per available CPU. Default 1: a single process.
    */
@@ -240,6 +245,7 @@ function resolveGlobal(st: State, opts: ParseSshdConfigOptions): SshdEffectiveCo
     hostKeyAlgorithms: algo('hostKey'),
     rekeyLimit: { bytes: st.rekeyLimit ?? 0n, seconds: st.rekeyInterval ?? 0 },
     subsystems: [...st.subsystems],
+    strictModes: st.strictModes ?? true,
     workers: st.workers ?? 1,
     unsupported: [...st.unsupported],
     warnings,

@@ -8,6 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ServerAuthRequest } from '../auth/server.js';
 import { findAuthorizedKey, parseAuthorizedKeys, type AuthorizedKey } from '../keys/authorized-keys/index.js';
 import type { AuthPolicy } from './authenticate.js';
+import { unsafePathReason } from './secure-path.js';
 import { lookupUser, type UserAccount } from './users.js';
 
 export interface AuthorizedKeysPolicyOptions {
@@ -20,6 +21,11 @@ export interface AuthorizedKeysPolicyOptions {
   now?: () => Date;
   /** Told why a key was not accepted (for logs). */
   onRefusal?: (user: string, reason: string) => void;
+  /**
+   * sshd's StrictModes (default true): a file, or a directory above it up to the user's home,
+   * that is not owned by root or the user, or that others may write, is not read.
+   */
+  strictModes?: boolean;
 }
 
 export function expandAuthorizedKeysPath(pattern: string, user: UserAccount): string {
@@ -43,9 +49,15 @@ export function authorizedKeysPolicy(opts: AuthorizedKeysPolicyOptions = {}): Au
       return undefined;
     }
     for (const pattern of files) {
+      const path = expandAuthorizedKeysPath(pattern, account);
+      const unsafe = opts.strictModes === false ? undefined : unsafePathReason(path, account.uid, account.home);
+      if (unsafe !== undefined) {
+        opts.onRefusal?.(name, unsafe);
+        continue;
+      }
       let text: string;
       try {
-        text = readFileSync(expandAuthorizedKeysPath(pattern, account), 'utf8');
+        text = readFileSync(path, 'utf8');
       } catch {
         continue;
       }

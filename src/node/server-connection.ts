@@ -64,6 +64,7 @@ export class ServerConnection {
         users: (name) => this.account(name),
         address: info.remoteAddress,
         ...(o.authorizedKeysFiles ? { authorizedKeysFiles: o.authorizedKeysFiles } : {}),
+        ...(o.strictModes !== undefined ? { strictModes: o.strictModes } : {}),
       });
       this.entryFor = ak.entryFor;
       this.policy = (req) => this.defaultPolicy(req);

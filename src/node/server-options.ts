@@ -47,6 +47,12 @@ export interface ServerOptions {
   users?: (name: string) => UserAccount | undefined;
   /** sshd's AuthorizedKeysFile for the default policy (default .ssh/authorized_keys). */
   authorizedKeysFiles?: readonly string[];
+  /**
+   * sshd's StrictModes for the default policy (default true): an authorized_keys file that
+   * others could have written (its own modes and owner, and those of the directories above it
+   * up to the user's home) is not read.
+   */
+  strictModes?: boolean;
   /** The session handler's options, or a handler of your own (called for each accepted session channel). */
   sessions?: SessionHandlerOptions | ((session: SessionChannel) => void);
   /** sshd's MaxSessions: open session channels per connection (default 10). */

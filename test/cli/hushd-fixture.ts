@@ -63,7 +63,10 @@ export interface HushdFiles {
   hk: Awaited<ReturnType<typeof sshKeygen>>;
   port: number;
   conf: string;
-  /** Writes `conf`: ListenAddress 127.0.0.1, Port, HostKey, AuthorizedKeysFile, then `extra` lines. */
+  /**
+   * Writes `conf`: ListenAddress 127.0.0.1, Port, HostKey, AuthorizedKeysFile, StrictModes no
+   * (the file lies under /tmp, which anyone may write), then `extra` lines.
+   */
   write: (extra: string) => void;
 }
 
@@ -76,6 +79,6 @@ export async function hushdFiles(t: TestContext, hostKeyType: 'ed25519' | 'ecdsa
   const hk = await sshKeygen(tmp.path, hostKeyType, 'host_key');
   const port = await freePort();
   const conf = join(tmp.path, 'sshd_config');
-  const write = (extra: string) => writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\n${extra}\n`);
+  const write = (extra: string) => writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\nStrictModes no\n${extra}\n`);
   return { tmp, id, ak, hk, port, conf, write };
 }

@@ -22,7 +22,7 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
   writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
   const port = await freePort();
   // The same code path as `npm start` (built-in defaults), with the port and key file moved into the sandbox.
-  const d = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
+  const d = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '-o', 'StrictModes no', '--state-dir', join(tmp.path, 'state')]);
   try {
     assert.match(d.log(), /Generated a new ed25519 host key/);
     assert.match(d.log(), new RegExp(`Server listening on 127\\.0\\.0\\.1 port ${port}\\.`));
@@ -57,11 +57,11 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
     }
     // The host key survives a restart (kept in the state directory).
     assert.equal(await d.stop(), 0, 'SIGTERM shuts down cleanly');
-    const again = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
+    const again = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '-o', 'StrictModes no', '--state-dir', join(tmp.path, 'state')]);
     assert.doesNotMatch(again.log(), /Generated/);
     await again.stop();
     // LogLevel ERROR, as sshd: no INFO lines (Accepted, Disconnected) for a login.
-    const quiet = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '-o', 'LogLevel ERROR', '--state-dir', join(tmp.path, 'state')]);
+    const quiet = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '-o', 'StrictModes no', '-o', 'LogLevel ERROR', '--state-dir', join(tmp.path, 'state')]);
     const q = await runClient(opensshClientArgs({ dir: tmp.path, port, host: 'localhost', identityFiles: [id.privatePath], command: ['echo', 'ok'] }), { timeoutMs: 20_000 });
     assert.equal(q.stdout, 'ok\n', q.stderr);
     assert.equal(await quiet.stop(), 0);
@@ -82,7 +82,7 @@ test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does
     ['PermitRootLogin prohibit-password', true],
   ] as const) {
     const conf = join(tmp.path, 'sshd_config');
-    writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\n${rule}\n`);
+    writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\nStrictModes no\n${rule}\n`);
     const d = await startHushd(['-f', conf]);
     try {
       const r = await runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
@@ -231,7 +231,7 @@ test('hushd driven by OpenSSH ssh -t in tmux: an interactive shell, vi and top d
   const ak = join(tmp.path, 'authorized_keys');
   writeFileSync(ak, `${id.publicLine}\n`, { mode: 0o600 });
   const port = await freePort();
-  const d = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '--state-dir', join(tmp.path, 'state')]);
+  const d = await startHushd(['-p', String(port), '-o', `AuthorizedKeysFile ${ak}`, '-o', 'StrictModes no', '--state-dir', join(tmp.path, 'state')]);
   const session = `hushd-${process.pid}-${port}`;
   const sock = join(tmp.path, 'tmux.sock');
   const tm = (...args: string[]) => execFileSync('tmux', ['-S', sock, ...args], { encoding: 'utf8' });
@@ -348,6 +348,21 @@ test('a user name chosen to forge log lines or send escape sequences is logged e
     assert.ok(log.includes('Invalid user evil\\nAccepted publickey for root from 10.0.0.1 port 1 ssh2 from 127.0.0.1'), log);
     assert.ok(log.includes('Invalid user esc\\033[2Jcleared from 127.0.0.1'), log);
     assert.ok(!log.includes('y'.repeat(101)), 'user names are cut to 100 characters');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('StrictModes (the default): an authorized_keys file under a directory anyone may write is refused, as sshd refuses it', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const { tmp, id, ak, hk, port, conf } = await hushdFiles(t);
+  // The fixture's writer says StrictModes no; this file leaves it at the default.
+  writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${ak}\n`);
+  const d = await startHushd(['-f', conf]);
+  try {
+    const r = await runClient(opensshClientArgs({ dir: tmp.path, port, user: 'root', identityFiles: [id.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
+    assert.notEqual(r.code, 0, 'the key was accepted from a file under /tmp');
+    await d.until(/Authentication refused: bad ownership or modes for directory \/tmp\n/);
   } finally {
     await d.stop();
   }

@@ -3,7 +3,7 @@
  * authorized_keys live in a temporary home; options of the matching line are carried.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PrivateKey } from '../../src/keys/private-key.js';
@@ -94,4 +94,36 @@ test('account lookups are cached for a moment only, and made-up names cannot gro
   for (let i = 0; i < 300; i++) assert.equal(lookupUser(`no-such-user-hush-${i}`, t0), undefined);
   assert.ok(userCacheSize() <= 256, `cache holds ${userCacheSize()}`);
   assert.ok(userCacheSize() > 0);
+});
+
+test('StrictModes: authorized_keys is read only when neither it nor a directory up to the home can be written by others', async (t) => {
+  const tmp = await makeTempDir(t);
+  const home = join(tmp.path, 'home');
+  mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+  chmodSync(home, 0o755);
+  const key = PrivateKey.generate('ed25519');
+  const file = join(home, '.ssh', 'authorized_keys');
+  writeFileSync(file, `${key.keyType} ${Buffer.from(key.publicKey).toString('base64')}\n`, { mode: 0o600 });
+  const account = { name: 'alice', uid: process.getuid!(), gid: process.getgid!(), home, shell: '/bin/sh' };
+  const refusals: string[] = [];
+  const policy = (strictModes?: boolean) =>
+    authorizedKeysPolicy({ users: () => account, onRefusal: (_u, why) => refusals.push(why), ...(strictModes === undefined ? {} : { strictModes }) });
+  const found = (strictModes?: boolean) => policy(strictModes).entryFor('alice', key.publicKey) !== undefined;
+
+  assert.equal(found(), true, 'a 0600 file in a 0700 .ssh in a 0755 home is read (the check stops at the home, above it is /tmp)');
+  chmodSync(file, 0o620);
+  assert.equal(found(), false, 'a group-writable file is not');
+  assert.ok(refusals.includes(`bad ownership or modes for file ${file}`), refusals.join('; '));
+  assert.equal(found(false), true, 'StrictModes off reads it anyway');
+  chmodSync(file, 0o600);
+  chmodSync(home, 0o757);
+  assert.equal(found(), false, 'a home others may write is not trusted either');
+  assert.ok(refusals.includes(`bad ownership or modes for directory ${home}`), refusals.join('; '));
+  chmodSync(home, 0o755);
+  // A file outside the home is checked up to /: here /tmp, which anyone may write.
+  const outside = join(tmp.path, 'keys');
+  writeFileSync(outside, readFileSync(file), { mode: 0o600 });
+  const elsewhere = authorizedKeysPolicy({ users: () => account, authorizedKeysFiles: [outside] });
+  assert.equal(elsewhere.entryFor('alice', key.publicKey), undefined);
+  assert.equal(found(), true);
 });

@@ -28,7 +28,8 @@ test('as root: the session runs as the user with its supplementary groups and no
   const key = await sshKeygen(tmp.path, 'ed25519');
   writeFileSync(join(tmp.path, `${user.name}.keys`), `${key.publicLine}\n`);
   const hostKey = PrivateKey.generate('ed25519');
-  const server = createServer({ hostKeys: [hostKey], authorizedKeysFiles: [join(tmp.path, '%u.keys')] });
+  // The key file lies under /tmp, which anyone may write: StrictModes would (rightly) refuse it.
+  const server = createServer({ hostKeys: [hostKey], authorizedKeysFiles: [join(tmp.path, '%u.keys')], strictModes: false });
   const { port } = await server.listen(0, '127.0.0.1');
   t.after(() => server.close());
   const ssh = (command: string[], extra: string[] = [], login = user.name) =>
