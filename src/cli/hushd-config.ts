@@ -107,6 +107,7 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     clientAliveIntervalMs: g.clientAliveInterval * 1000,
     clientAliveCountMax: g.clientAliveCountMax,
     maxStartups: g.maxStartups.full,
+    tcpKeepAlive: g.tcpKeepAlive,
     users: accounts,
     authPolicy: async (req, c) => {
       const e = effective(cfg, req.user, c);

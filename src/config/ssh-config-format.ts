@@ -57,6 +57,7 @@ export function formatSshConfigG(c: SshClientConfig): string {
   add('port', c.port);
   add('addressfamily', c.addressFamily);
   add('batchmode', yesNo(c.batchMode));
+  add('tcpkeepalive', yesNo(c.tcpKeepAlive));
   add('checkhostip', yesNo(c.checkHostIp));
   add('compression', yesNo(c.compression));
   add('hashknownhosts', yesNo(c.hashKnownHosts));

@@ -96,6 +96,7 @@ export interface State {
   sendEnv: string[];
   logLevel?: LogLevel;
   batchMode?: boolean;
+  tcpKeepAlive?: boolean;
   passwordAuthentication?: boolean;
   pubkeyAuthentication?: PubkeyAuthentication;
   kbdInteractiveAuthentication?: boolean;

@@ -104,6 +104,8 @@ export interface SshClientConfig {
   readonly port: number;
   readonly addressFamily: AddressFamily;
   readonly batchMode: boolean;
+  /** TCPKeepAlive: SO_KEEPALIVE on the connection (default yes). */
+  readonly tcpKeepAlive: boolean;
   readonly checkHostIp: boolean;
   readonly compression: boolean;
   readonly hashKnownHosts: boolean;
@@ -293,6 +295,7 @@ function finish(opts: ResolveSshConfigOptions, st: State, host: string): SshClie
     port,
     addressFamily: st.addressFamily ?? 'any',
     batchMode: st.batchMode ?? false,
+    tcpKeepAlive: st.tcpKeepAlive ?? true,
     checkHostIp: st.checkHostIp ?? false,
     compression: st.compression ?? false,
     hashKnownHosts: st.hashKnownHosts ?? false,

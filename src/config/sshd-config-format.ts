@@ -38,6 +38,7 @@ export function formatSshdConfigT(c: SshdEffectiveConfig): string {
   add('kbdinteractiveauthentication', yesNo(c.kbdInteractiveAuthentication));
   add('permittty', yesNo(c.permitTty));
   add('strictmodes', yesNo(c.strictModes));
+  add('tcpkeepalive', yesNo(c.tcpKeepAlive));
   add('ciphers', c.ciphers.join(','));
   add('macs', c.macs.join(','));
   add('banner', c.banner ?? 'none');

@@ -50,6 +50,8 @@ export const SUPPORTED: ReadonlyMap<string, SshdScope> = new Map<string, SshdSco
   ['rekeylimit', 'all'],
   ['subsystem', 'global'],
   ['strictmodes', 'global'],
+  ['tcpkeepalive', 'global'],
+  ['keepalive', 'global'],
   ['workers', 'global'], // hush extension: OpenSSH has no such keyword
   ['match', 'all'],
   ['include', 'all'],
@@ -97,6 +99,8 @@ const OPTIONS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['rekeylimit', rekeyLimit],
   ['subsystem', (c) => subsystem(c.pass.st, c.d, c.args, c.on)],
   ['strictmodes', (c) => set(c.pass.st, c.on, 'strictModes', flag(c))],
+  ['tcpkeepalive', (c) => set(c.pass.st, c.on, 'tcpKeepAlive', flag(c))],
+  ['keepalive', (c) => set(c.pass.st, c.on, 'tcpKeepAlive', flag(c))],
   ['workers', workers],
 ]);
 

@@ -63,6 +63,7 @@ export interface State {
   rekeyInterval?: number;
   subsystems: Subsystem[];
   strictModes?: boolean;
+  tcpKeepAlive?: boolean;
   /** hushd's Workers (a hush extension): a count, or `auto` for one per available CPU. */
   workers?: number | 'auto';
   unsupported: UnsupportedSetting[];

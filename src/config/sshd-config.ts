@@ -114,6 +114,8 @@ export interface SshdEffectiveConfig {
    * must be owned by root or the user and writable by no one else (default yes).
    */
   readonly strictModes: boolean;
+  /** TCPKeepAlive: the kernel's TCP keepalives on each connection, so that a peer gone without a word is noticed (default yes). */
+  readonly tcpKeepAlive: boolean;
   /**
    * hushd's worker processes (a hush extension, not an OpenSSH keyword): a count, or `auto` for
    * one per available CPU. Default 1: a single process.
@@ -246,6 +248,7 @@ function resolveGlobal(st: State, opts: ParseSshdConfigOptions): SshdEffectiveCo
     rekeyLimit: { bytes: st.rekeyLimit ?? 0n, seconds: st.rekeyInterval ?? 0 },
     subsystems: [...st.subsystems],
     strictModes: st.strictModes ?? true,
+    tcpKeepAlive: st.tcpKeepAlive ?? true,
     workers: st.workers ?? 1,
     unsupported: [...st.unsupported],
     warnings,

@@ -55,6 +55,8 @@ export interface ConnectOptions {
   keepaliveIntervalMs?: number;
   /** Disconnect after this many unanswered keepalives (ServerAliveCountMax, default 3). */
   keepaliveCountMax?: number;
+  /** SO_KEEPALIVE on the TCP connection, as ssh's TCPKeepAlive (default true; not for `sock`). */
+  tcpKeepAlive?: boolean;
   signal?: AbortSignal;
   /**
    * An already connected byte stream to use instead of dialling host:port (a ProxyCommand's
@@ -116,6 +118,7 @@ function dial(o: ConnectOptions, port: number, reader: SocketReader): Promise<So
     });
     s.once('connect', () => {
       o.signal?.removeEventListener('abort', onAbort);
+      if (o.tcpKeepAlive !== false) s.setKeepAlive(true);
       resolve(s);
     });
   });

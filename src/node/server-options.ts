@@ -68,6 +68,12 @@ export interface ServerOptions {
   maxConnections?: number;
   /** Connections not yet authenticated at once (a fixed sshd MaxStartups; default 100). */
   maxStartups?: number;
+  /**
+   * sshd's TCPKeepAlive: SO_KEEPALIVE on every accepted connection (default true), so that a
+   * client that vanished without closing (a cut network, a suspended laptop) is dropped by the
+   * kernel instead of holding its session for ever.
+   */
+  tcpKeepAlive?: boolean;
   /** sshd's LoginGraceTime in milliseconds (default 120 s; 0 = none). */
   loginGraceTimeMs?: number;
   /** Bytes queued for a slow client above which a session's program is paused (default 1 MiB). */

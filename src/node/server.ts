@@ -93,6 +93,7 @@ export class Server extends EventEmitter<ServerEvents> {
       this.emit('disconnect', { connection: info, reason: refusal });
       return;
     }
+    if (o.tcpKeepAlive !== false) socket.setKeepAlive(true);
     const conn = new ServerConnection(this, socket, info, this.handler);
     this.connections.add(conn);
     this.unauthenticated.add(conn);

@@ -183,6 +183,7 @@ export async function establish(o: EstablishOptions, via?: Established): Promise
       ...(c.bindAddress !== undefined ? { bindAddress: c.bindAddress } : {}),
       ...(c.connectTimeout !== undefined ? { connectTimeout: c.connectTimeout } : {}),
       attempts: c.connectionAttempts,
+      keepAlive: c.tcpKeepAlive,
       log,
     });
   }

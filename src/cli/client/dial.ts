@@ -42,6 +42,8 @@ export interface TcpOptions {
   /** Seconds; undefined: the system's timeout. */
   readonly connectTimeout?: number;
   readonly attempts: number;
+  /** TCPKeepAlive: SO_KEEPALIVE once connected. */
+  readonly keepAlive?: boolean;
   readonly log: Logger;
 }
 
@@ -73,6 +75,7 @@ function connectOnce(address: string, o: TcpOptions): Promise<Socket> {
     s.once('connect', () => {
       clearTimeout(timer);
       s.removeAllListeners('error');
+      if (o.keepAlive) s.setKeepAlive(true);
       resolve(s);
     });
   });
