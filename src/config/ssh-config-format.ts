@@ -57,7 +57,6 @@ export function formatSshConfigG(c: SshClientConfig): string {
   add('port', c.port);
   add('addressfamily', c.addressFamily);
   add('batchmode', yesNo(c.batchMode));
-  add('tcpkeepalive', yesNo(c.tcpKeepAlive));
   add('checkhostip', yesNo(c.checkHostIp));
   add('compression', yesNo(c.compression));
   add('hashknownhosts', yesNo(c.hashKnownHosts));
@@ -67,6 +66,7 @@ export function formatSshConfigG(c: SshClientConfig): string {
   add('pubkeyauthentication', PUBKEY_NAME[c.pubkeyAuthentication]);
   add('requesttty', TTY_NAME[c.requestTty]);
   add('stricthostkeychecking', STRICT_NAME[c.strictHostKeyChecking]);
+  add('tcpkeepalive', yesNo(c.tcpKeepAlive));
   add('connectionattempts', c.connectionAttempts);
   add('numberofpasswordprompts', c.numberOfPasswordPrompts);
   add('serveralivecountmax', c.serverAliveCountMax);
