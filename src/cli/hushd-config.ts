@@ -10,7 +10,7 @@ import { findAuthorizedKey, parseAuthorizedKeys, type AuthorizedKeyOptions } fro
 import type { SigningKey } from '../algorithms/types.js';
 import type { ConnectionInfo, ServerOptions } from '../node/server.js';
 import { sessionHandler } from '../node/session-handler.js';
-import { lookupUser, type UserAccount } from '../node/users.js';
+import { lookupUser, userGroups, type UserAccount } from '../node/users.js';
 import { authorizedKeysPaths } from '../config/index.js';
 import { checkSystemPassword, passwordHelper, type PasswordCheck } from '../node/system-password.js';
 import { clip } from './safe-text.js';
@@ -21,14 +21,15 @@ export interface HushdLog {
   debug(msg: string): void;
 }
 
-function effective(cfg: SshdConfig, user: string, c: ConnectionInfo): SshdEffectiveConfig {
-  return matchSshdConfig(cfg, { user, address: c.remoteAddress, host: c.remoteAddress, localAddress: c.localAddress, localPort: c.localPort });
+/** The settings in effect for this user on this connection (Match User, Group, Address, LocalPort, ...). */
+function effective(cfg: SshdConfig, user: string, c: Pick<ConnectionInfo, 'remoteAddress' | 'localAddress' | 'localPort'>): SshdEffectiveConfig {
+  return matchSshdConfig(cfg, { user, groups: userGroups(user), address: c.remoteAddress, host: c.remoteAddress, localAddress: c.localAddress, localPort: c.localPort });
 }
 
 /** Why this user may not log in with this method here, or undefined when they may try. */
 export function refusal(e: SshdEffectiveConfig, req: ServerAuthRequest, c: ConnectionInfo, account: UserAccount | undefined): string | undefined {
   if (!account) return `Invalid user ${clip(req.user, 100)} from ${c.remoteAddress} port ${c.remotePort}`;
-  const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress });
+  const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress, groups: userGroups(req.user) });
   if (!allowed.allowed) return `${allowed.reason}`;
   if (account.uid === 0) {
     if (e.permitRootLogin === 'no') return 'ROOT LOGIN REFUSED (PermitRootLogin no)';
@@ -138,7 +139,7 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     // handled with the settings in effect for its user and address.
     sessions: (session) => {
       const c = session.context;
-      const e = matchSshdConfig(cfg, { user: c.user, address: c.remoteAddress, host: c.remoteAddress, localAddress: c.localAddress, localPort: c.localPort });
+      const e = effective(cfg, c.user, c);
       sessionHandler({
         acceptEnv: e.acceptEnv,
         permitTTY: e.permitTty,

@@ -23,6 +23,7 @@ import { HUSH_VERSION } from '../version.js';
 import { stderrSink, syslogSink } from './hushd-log.js';
 import { serve } from './hushd-serve.js';
 import { isWorker, runPrimary, runWorker, type Snapshot } from './hushd-workers.js';
+import { userGroups } from '../node/users.js';
 
 const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-h host_key_file]
              [-o option] [-p port] [--state-dir dir] [--syslog-socket path]
@@ -247,10 +248,14 @@ async function main(): Promise<void> {
   }
   const { cfg, keys: hostKeys, snapshot } = load(o);
   for (const w of cfg.global.warnings) log(w);
+  // Said, not silently dropped: whoever brings an sshd_config sees what hushd does not do.
+  for (const u of cfg.global.unsupported) log(`${u.file} line ${u.line}: ${u.keyword} is not implemented by hush; ignored`);
   const workers = workerCount(o, cfg);
   if (o.test) return;
   if (o.dump) {
-    const eff = o.spec ? matchSshdConfig(cfg, connectionSpec(o.spec)) : cfg.global;
+    const spec = o.spec ? connectionSpec(o.spec) : undefined;
+    // As sshd -T -C user=...: the user's groups take part in Match Group.
+    const eff = spec ? matchSshdConfig(cfg, { ...spec, ...(spec.user !== undefined ? { groups: userGroups(spec.user) } : {}) }) : cfg.global;
     process.stdout.write(formatSshdConfigT({ ...eff, workers }));
     return;
   }

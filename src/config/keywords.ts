@@ -139,8 +139,6 @@ export const SSHD_UNSUPPORTED_KEYWORDS: ReadonlyMap<string, SshdScope> = new Map
   ['allowagentforwarding', 'all'],
   ['allowstreamlocalforwarding', 'all'],
   ['disableforwarding', 'all'],
-  ['allowgroups', 'all'],
-  ['denygroups', 'all'],
   ['gatewayports', 'all'],
   ['persourcemaxstartups', 'global'],
   ['persourcenetblocksize', 'global'],

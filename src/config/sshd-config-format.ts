@@ -50,6 +50,8 @@ export function formatSshdConfigT(c: SshdEffectiveConfig): string {
   for (const k of c.hostKeys) add('hostkey', k);
   for (const u of c.allowUsers) add('allowusers', u);
   for (const u of c.denyUsers) add('denyusers', u);
+  for (const g of c.allowGroups) add('allowgroups', g);
+  for (const g of c.denyGroups) add('denygroups', g);
   for (const e of c.acceptEnv) add('acceptenv', e);
   for (const e of c.setEnv) add('setenv', `${e.name}=${e.value}`);
   for (const s of c.subsystems) add('subsystem', `${s.name} ${s.commandLine}`);

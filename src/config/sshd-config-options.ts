@@ -33,6 +33,8 @@ export const SUPPORTED: ReadonlyMap<string, SshdScope> = new Map<string, SshdSco
   ['authorizedkeysfile', 'all'],
   ['allowusers', 'all'],
   ['denyusers', 'all'],
+  ['allowgroups', 'all'],
+  ['denygroups', 'all'],
   ['maxauthtries', 'all'],
   ['maxsessions', 'all'],
   ['maxstartups', 'global'],
@@ -86,6 +88,8 @@ const OPTIONS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['authorizedkeysfile', authorizedKeysFile],
   ['allowusers', users],
   ['denyusers', users],
+  ['allowgroups', groups],
+  ['denygroups', groups],
   ['maxauthtries', (c) => set(c.pass.st, c.on, 'maxAuthTries', intArg(c.args, c.d.keyword))],
   ['maxsessions', (c) => set(c.pass.st, c.on, 'maxSessions', intArg(c.args, c.d.keyword))],
   ['clientalivecountmax', (c) => set(c.pass.st, c.on, 'clientAliveCountMax', intArg(c.args, c.d.keyword))],
@@ -104,12 +108,33 @@ const OPTIONS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['workers', workers],
 ]);
 
+/**
+ * Keywords hushd does not implement that would grant more than the file asks for if they were
+ * ignored: with a restricting value, the file is refused (wherever the line is, Match blocks
+ * included) rather than served more openly than written. The value given here is the one that
+ * restricts nothing (or, for a function, whether the value restricts nothing).
+ */
+const REFUSED_UNLESS: ReadonlyMap<string, (value: string) => boolean> = new Map<string, (value: string) => boolean>([
+  ['chrootdirectory', (v) => v.toLowerCase() === 'none'],
+  ['revokedkeys', (v) => v.toLowerCase() === 'none'],
+  ['authenticationmethods', (v) => v.toLowerCase() === 'any'],
+  // "+list" only adds algorithms and "^list" reorders them: hush's own list is no wider.
+  ['pubkeyacceptedalgorithms', (v) => v.startsWith('+') || v.startsWith('^')],
+  ['pubkeyacceptedkeytypes', (v) => v.startsWith('+') || v.startsWith('^')],
+  // hush refuses RSA keys under 1024 bits, as OpenSSH's default.
+  ['requiredrsasize', (v) => /^\d+$/.test(v) && Number(v) <= 1024],
+]);
+
 /** Processes an option line; a keyword hushd knows but does not implement is noted when it applies. */
 export function processOption(c: OptionLine): void {
   const handler = OPTIONS.get(c.key);
   if (handler !== undefined) {
     handler(c);
     return;
+  }
+  const harmless = REFUSED_UNLESS.get(c.key);
+  if (harmless !== undefined && !harmless(c.d.args[0] ?? '')) {
+    lineError(`${c.d.keyword} is not implemented by hush, and ignoring it would let in more than this file allows; remove the line to run hushd`);
   }
   if (SSHD_UNSUPPORTED_KEYWORDS.has(c.key) && c.on) c.pass.st.unsupported.push({ keyword: c.d.keyword, file: c.d.file, line: c.d.line });
   c.args.consumeAll();
@@ -157,6 +182,15 @@ function users(c: OptionLine): void {
   const list = c.key === 'allowusers' ? c.pass.st.allowUsers : c.pass.st.denyUsers;
   for (let arg = c.args.next(); arg !== undefined; arg = c.args.next()) {
     if (!validUserPattern(arg)) lineError(`invalid ${c.d.keyword} pattern: "${arg}"`);
+    if (c.on) list.push(arg);
+  }
+}
+
+/** AllowGroups / DenyGroups: group name patterns (servconf.c: each argument one pattern). */
+function groups(c: OptionLine): void {
+  const list = c.key === 'allowgroups' ? c.pass.st.allowGroups : c.pass.st.denyGroups;
+  for (let arg = c.args.next(); arg !== undefined; arg = c.args.next()) {
+    if (arg === '') lineError(`${c.d.keyword}: empty group name`);
     if (c.on) list.push(arg);
   }
 }

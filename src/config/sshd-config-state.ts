@@ -48,6 +48,8 @@ export interface State {
   authorizedKeysFiles: string[];
   allowUsers: string[];
   denyUsers: string[];
+  allowGroups: string[];
+  denyGroups: string[];
   maxAuthTries?: number;
   maxSessions?: number;
   maxStartups: { begin?: number; rate?: number; full?: number };
@@ -77,6 +79,8 @@ export function emptyState(): State {
     authorizedKeysFiles: [],
     allowUsers: [],
     denyUsers: [],
+    allowGroups: [],
+    denyGroups: [],
     maxStartups: {},
     acceptEnv: [],
     setEnv: [],

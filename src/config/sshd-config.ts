@@ -91,6 +91,9 @@ export interface SshdEffectiveConfig {
   readonly authorizedKeysFiles: readonly string[];
   readonly allowUsers: readonly string[];
   readonly denyUsers: readonly string[];
+  /** AllowGroups / DenyGroups: patterns matched against each of the user's groups (primary and supplementary). */
+  readonly allowGroups: readonly string[];
+  readonly denyGroups: readonly string[];
   readonly maxAuthTries: number;
   readonly maxSessions: number;
   readonly maxStartups: { readonly begin: number; readonly rate: number; readonly full: number };
@@ -231,6 +234,8 @@ function resolveGlobal(st: State, opts: ParseSshdConfigOptions): SshdEffectiveCo
     authorizedKeysFiles: st.authorizedKeysFiles.length > 0 ? [...st.authorizedKeysFiles] : ['.ssh/authorized_keys', '.ssh/authorized_keys2'],
     allowUsers: [...st.allowUsers],
     denyUsers: [...st.denyUsers],
+    allowGroups: [...st.allowGroups],
+    denyGroups: [...st.denyGroups],
     maxAuthTries: st.maxAuthTries ?? 6,
     maxSessions: st.maxSessions ?? 10,
     maxStartups: { begin: ms.begin ?? 10, rate: ms.rate ?? 30, full: ms.full ?? 100 },
@@ -327,6 +332,8 @@ export function matchSshdConfig(config: SshdConfig, conn: SshdConnection): SshdE
     authorizedKeysFiles: st.authorizedKeysFiles.length > 0 ? [...st.authorizedKeysFiles] : g.authorizedKeysFiles,
     allowUsers: st.allowUsers.length > 0 ? [...st.allowUsers] : g.allowUsers,
     denyUsers: st.denyUsers.length > 0 ? [...st.denyUsers] : g.denyUsers,
+    allowGroups: st.allowGroups.length > 0 ? [...st.allowGroups] : g.allowGroups,
+    denyGroups: st.denyGroups.length > 0 ? [...st.denyGroups] : g.denyGroups,
     acceptEnv: st.acceptEnv.length > 0 ? [...st.acceptEnv] : g.acceptEnv,
     setEnv: st.setEnv.length > 0 ? splitEnv(st.setEnv) : g.setEnv,
     unsupported: [...g.unsupported, ...st.unsupported.filter((u) => !g.unsupported.some((x) => x.file === u.file && x.line === u.line))],
@@ -339,7 +346,7 @@ export function matchSshdConfig(config: SshdConfig, conn: SshdConnection): SshdE
  */
 export function isUserAllowed(
   config: SshdEffectiveConfig,
-  who: { readonly user: string; readonly address?: string; readonly host?: string },
+  who: { readonly user: string; readonly address?: string; readonly host?: string; readonly groups?: readonly string[] },
 ): { allowed: true } | { allowed: false; reason: string } {
   const matches = (pattern: string): boolean => {
     const at = pattern.indexOf('@');
@@ -352,6 +359,16 @@ export function isUserAllowed(
   }
   if (config.allowUsers.length > 0 && !config.allowUsers.some(matches)) {
     return { allowed: false, reason: `User ${who.user} not allowed because not listed in AllowUsers` };
+  }
+  // auth.c allowed_user(): the groups, primary and supplementary, against DenyGroups then AllowGroups.
+  if (config.denyGroups.length > 0 || config.allowGroups.length > 0) {
+    const groups = who.groups ?? [];
+    if (groups.length === 0) return { allowed: false, reason: `User ${who.user} not allowed because not in any group` };
+    const listed = (patterns: readonly string[]) => groups.some((g) => patterns.some((p) => matchPattern(g, p)));
+    if (listed(config.denyGroups)) return { allowed: false, reason: `User ${who.user} not allowed because a group is listed in DenyGroups` };
+    if (config.allowGroups.length > 0 && !listed(config.allowGroups)) {
+      return { allowed: false, reason: `User ${who.user} not allowed because none of user's groups are listed in AllowGroups` };
+    }
   }
   return { allowed: true };
 }

@@ -52,3 +52,22 @@ function getent(name: string): UserAccount | undefined {
   const u = parsePasswdLine(r.stdout.split('\n')[0]!);
   return u && u.name === name ? u : undefined;
 }
+
+const groupCache = new Map<string, { at: number; groups: string[] }>();
+
+/**
+ * The names of the account's groups, primary and supplementary, as initgroups(3) sees them
+ * through NSS (`id -Gn`), for AllowGroups, DenyGroups and Match Group. Kept for a moment like
+ * accounts; empty when the account has none or cannot be looked up.
+ */
+export function userGroups(name: string, now: number = Date.now()): string[] {
+  if (lookupUser(name, now) === undefined) return [];
+  const hit = groupCache.get(name);
+  if (hit && now - hit.at >= 0 && now - hit.at < CACHE_MS) return hit.groups;
+  const r = spawnSync('id', ['-Gn', '--', name], { encoding: 'utf8', timeout: 5000 });
+  const groups = r.status === 0 && r.stdout ? r.stdout.trim().split(/\s+/).filter(Boolean) : [];
+  groupCache.delete(name);
+  if (groupCache.size >= CACHE_MAX) groupCache.delete(groupCache.keys().next().value!);
+  groupCache.set(name, { at: now, groups });
+  return groups;
+}

@@ -71,13 +71,18 @@ test("the newcomer's path: hushd's defaults, and OpenSSH ssh -p PORT localhost e
   }
 });
 
-test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does', async (t) => {
+test('hushd -f: AllowUsers, AllowGroups, DenyGroups, PermitRootLogin no and DenyUsers refuse as sshd does', async (t) => {
   if (!requirePeer('openssh-client', t)) return;
   const { tmp, id, ak, hk, port } = await hushdFiles(t, 'ecdsa');
   for (const [rule, allowed] of [
     ['AllowUsers root', true],
     ['AllowUsers nobody', false],
     ['DenyUsers root', false],
+    // root's groups (id -Gn root) include root.
+    ['AllowGroups root', true],
+    ['AllowGroups nogroup-hush', false],
+    ['DenyGroups ro*', false],
+    ['Match Group root\n  ForceCommand echo forced-by-group', true],
     ['PermitRootLogin no', false],
     ['PermitRootLogin prohibit-password', true],
   ] as const) {
@@ -88,6 +93,8 @@ test('hushd -f: AllowUsers, PermitRootLogin no and DenyUsers refuse as sshd does
       const r = await runClient(opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
       assert.equal(r.code === 0, allowed, `${rule}: ${r.stderr}\n${d.log()}`);
       if (!allowed) assert.match(r.stderr, /Permission denied \(publickey/);
+      if (rule.includes('DenyGroups')) assert.match(d.log(), /User root not allowed because a group is listed in DenyGroups/);
+      if (rule.includes('ForceCommand')) assert.equal(r.stdout, 'forced-by-group\n', 'Match Group applied to the session');
     } finally {
       await d.stop();
     }

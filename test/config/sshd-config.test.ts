@@ -270,6 +270,41 @@ test('AllowUsers / DenyUsers and authorized_keys paths', () => {
   ]);
 });
 
+test('AllowGroups / DenyGroups as sshd (auth.c allowed_user): deny wins, then one allowed group is needed; no groups, no entry', () => {
+  const g = parse('AllowGroups staff dev*\nDenyGroups banned\n').global;
+  assert.deepEqual(isUserAllowed(g, { user: 'alice', groups: ['alice', 'staff'] }), { allowed: true });
+  assert.deepEqual(isUserAllowed(g, { user: 'bob', groups: ['bob', 'developers'] }), { allowed: true }, 'patterns');
+  assert.deepEqual(isUserAllowed(g, { user: 'carol', groups: ['carol', 'staff', 'banned'] }), {
+    allowed: false,
+    reason: 'User carol not allowed because a group is listed in DenyGroups',
+  });
+  assert.deepEqual(isUserAllowed(g, { user: 'dave', groups: ['dave'] }), {
+    allowed: false,
+    reason: "User dave not allowed because none of user's groups are listed in AllowGroups",
+  });
+  assert.equal(isUserAllowed(g, { user: 'erin' }).allowed, false, 'groups unknown: not allowed');
+  assert.deepEqual(isUserAllowed(parse('DenyGroups banned\n').global, { user: 'frank', groups: ['frank'] }), { allowed: true });
+  assert.deepEqual(isUserAllowed(parse('').global, { user: 'gina' }), { allowed: true }, 'no group rules: groups not needed');
+  // Match Group uses the same groups.
+  const m = parse('Match Group staff\n  PermitTTY no\n');
+  assert.equal(matchSshdConfig(m, { user: 'alice', groups: ['staff'] }).permitTty, false);
+  assert.equal(matchSshdConfig(m, { user: 'alice', groups: ['users'] }).permitTty, true);
+});
+
+test('unimplemented keywords that restrict are refused, wherever they are; harmless values and the rest are noted', () => {
+  for (const line of ['ChrootDirectory /srv/jail', 'RevokedKeys /etc/ssh/revoked', 'AuthenticationMethods publickey,password', 'PubkeyAcceptedAlgorithms ssh-ed25519', 'RequiredRSASize 3072']) {
+    const e = configError(() => parse(`${line}\n`));
+    assert.match(e.message, /line 1: .* is not implemented by hush, and ignoring it would let in more than this file allows/, line);
+    const inMatch = configError(() => parse(`Port 22\nMatch Group sftponly\n  ${line}\n`));
+    assert.match(inMatch.message, /line 3: /, `${line} inside a Match block`);
+  }
+  const ok = parse('ChrootDirectory none\nRevokedKeys none\nAuthenticationMethods any\nPubkeyAcceptedAlgorithms +ssh-rsa\nRequiredRSASize 1024\nUsePAM yes\n').global;
+  assert.deepEqual(
+    ok.unsupported.map((u) => u.keyword),
+    ['ChrootDirectory', 'RevokedKeys', 'AuthenticationMethods', 'PubkeyAcceptedAlgorithms', 'RequiredRSASize', 'UsePAM'],
+  );
+});
+
 test('algorithm lists with + - ^ against hush\'s lists', () => {
   const g = parse('Ciphers -aes128-ctr\nMACs ^hmac-sha2-512,hmac-sha1\nKexAlgorithms +diffie-hellman-group14-sha1\nHostKeyAlgorithms -rsa-*\n').global;
   assert.ok(!g.ciphers.includes('aes128-ctr'));
@@ -346,6 +381,10 @@ const T_CASES: readonly TCase[] = [
       main: [
         'PasswordAuthentication yes',
         'AllowUsers alice bob carol',
+        'AllowGroups staff wheel',
+        'DenyGroups banned*',
+        'StrictModes no',
+        'TCPKeepAlive no',
         'AcceptEnv LANG',
         'Banner /etc/global-banner',
         'ForceCommand /bin/global',
@@ -354,6 +393,8 @@ const T_CASES: readonly TCase[] = [
         '  PasswordAuthentication no',
         '  AllowUsers alice',
         '  DenyUsers eve',
+        '  AllowGroups dev',
+        '  DenyGroups guests',
         '  AcceptEnv A1',
         '  AcceptEnv A2',
         '  Banner none',
