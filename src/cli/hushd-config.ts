@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ServerAuthRequest } from '../auth/server.js';
-import { isUserAllowed, matchSshdConfig, serverAlgorithmPreferences, type SshdConfig, type SshdEffectiveConfig } from '../config/index.js';
+import { isUserAllowed, sshdConfigUsesGroups, matchSshdConfig, serverAlgorithmPreferences, type SshdConfig, type SshdEffectiveConfig } from '../config/index.js';
 import { findAuthorizedKey, parseAuthorizedKeys, type AuthorizedKeyOptions } from '../keys/authorized-keys/index.js';
 import type { SigningKey } from '../algorithms/types.js';
 import type { ConnectionInfo, ServerOptions } from '../node/server.js';
@@ -15,22 +15,39 @@ import { authorizedKeysPaths } from '../config/index.js';
 import { checkSystemPassword, passwordHelper, type PasswordCheck } from '../node/system-password.js';
 import { clip } from './safe-text.js';
 import { unsafePathReason } from '../node/secure-path.js';
+import { accountState } from '../node/account-expiry.js';
 
 export interface HushdLog {
   info(msg: string): void;
   debug(msg: string): void;
 }
 
+const usesGroups = new WeakMap<SshdConfig, boolean>();
+
 /** The settings in effect for this user on this connection (Match User, Group, Address, LocalPort, ...). */
 function effective(cfg: SshdConfig, user: string, c: Pick<ConnectionInfo, 'remoteAddress' | 'localAddress' | 'localPort'>): SshdEffectiveConfig {
-  return matchSshdConfig(cfg, { user, groups: userGroups(user), address: c.remoteAddress, host: c.remoteAddress, localAddress: c.localAddress, localPort: c.localPort });
+  let groups = usesGroups.get(cfg);
+  if (groups === undefined) usesGroups.set(cfg, (groups = sshdConfigUsesGroups(cfg)));
+  return matchSshdConfig(cfg, {
+    user,
+    ...(groups ? { groups: userGroups(user) } : {}), // looked up only when a Match Group needs them
+    address: c.remoteAddress,
+    host: c.remoteAddress,
+    localAddress: c.localAddress,
+    localPort: c.localPort,
+  });
 }
 
 /** Why this user may not log in with this method here, or undefined when they may try. */
 export function refusal(e: SshdEffectiveConfig, req: ServerAuthRequest, c: ConnectionInfo, account: UserAccount | undefined): string | undefined {
   if (!account) return `Invalid user ${clip(req.user, 100)} from ${c.remoteAddress} port ${c.remotePort}`;
-  const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress, groups: userGroups(req.user) });
+  const groupRules = e.allowGroups.length > 0 || e.denyGroups.length > 0;
+  const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress, ...(groupRules ? { groups: userGroups(req.user) } : {}) });
   if (!allowed.allowed) return `${allowed.reason}`;
+  // As pam_unix's account check, for every method (a key too): a disabled account stays out.
+  const state = accountState(req.user);
+  if (state === 'expired') return `Account ${clip(req.user, 100)} has expired`;
+  if (state === 'inactive') return `User ${clip(req.user, 100)} password has expired and the account is inactive`;
   if (account.uid === 0) {
     if (e.permitRootLogin === 'no') return 'ROOT LOGIN REFUSED (PermitRootLogin no)';
     if (e.permitRootLogin !== 'yes' && req.method !== 'publickey' && req.method !== 'none') {

@@ -22,6 +22,7 @@ export {
   serverAlgorithmPreferences,
   isUserAllowed,
   authorizedKeysPaths,
+  sshdConfigUsesGroups,
   type ListenAddress,
   type ParseSshdConfigOptions,
   type PermitRootLogin,

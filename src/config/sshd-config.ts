@@ -344,6 +344,20 @@ export function matchSshdConfig(config: SshdConfig, conn: SshdConnection): SshdE
  * sshd's allowed_user() for AllowUsers / DenyUsers: a `user` pattern, or `user@host` where the
  * host part is an address/host-name list matched against the client.
  */
+/**
+ * Whether anything in the files depends on the user's groups (AllowGroups, DenyGroups, a Match
+ * with Group), so that a server looks them up only when they matter.
+ */
+export function sshdConfigUsesGroups(config: SshdConfig): boolean {
+  const { top, cmdline, includes } = config.source;
+  const files = [top, ...(cmdline ? [cmdline] : []), ...[...includes.values()].flat()];
+  return files.some((f) =>
+    f.directives.some(
+      (d) => 'key' in d && (d.key === 'allowgroups' || d.key === 'denygroups' || (d.key === 'match' && d.args.some((a) => a.toLowerCase() === 'group'))),
+    ),
+  );
+}
+
 export function isUserAllowed(
   config: SshdEffectiveConfig,
   who: { readonly user: string; readonly address?: string; readonly host?: string; readonly groups?: readonly string[] },

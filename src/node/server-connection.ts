@@ -24,6 +24,7 @@ import type { Server } from './server.js';
 import type { ConnectionInfo, ServerAuthPolicy } from './server-options.js';
 import { DEFAULT_SESSION_HIGH_WATER, SessionChannel, type SessionContext } from './session-channel.js';
 import { lookupUser, type UserAccount } from './users.js';
+import { accountState } from './account-expiry.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -140,6 +141,8 @@ export class ServerConnection {
     if (req.method !== 'publickey') return 'reject';
     const account = this.account(req.user);
     if (!account) return 'reject';
+    // System accounts: an expired or inactive one cannot log in (pam_unix's account check).
+    if (this.server.options.users === undefined && accountState(req.user) !== undefined) return 'reject';
     const uid = process.getuid?.();
     if (uid !== undefined && uid !== 0 && account.uid !== uid) return 'reject';
     const entry = this.entryFor!(req.user, req.key);

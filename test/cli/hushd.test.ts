@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hushdFiles, startHushd } from './hushd-fixture.js';
 import { PrivateKey } from '../../src/keys/private-key.js';
@@ -370,6 +370,30 @@ test('StrictModes (the default): an authorized_keys file under a directory anyon
     const r = await runClient(opensshClientArgs({ dir: tmp.path, port, user: 'root', identityFiles: [id.privatePath], command: ['true'] }), { timeoutMs: 20_000 });
     assert.notEqual(r.code, 0, 'the key was accepted from a file under /tmp');
     await d.until(/Authentication refused: bad ownership or modes for directory \/tmp\n/);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('an expired system account cannot log in with a key either (pam_unix account check, as sshd on Debian)', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  const user = await createSystemUser(t);
+  if (!user) return;
+  const { tmp, id, hk, port, conf } = await hushdFiles(t);
+  const keys = join(tmp.path, 'keys');
+  mkdirSync(keys);
+  writeFileSync(join(keys, user.name), `${id.publicLine}\n`);
+  writeFileSync(conf, `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${hk.privatePath}\nAuthorizedKeysFile ${keys}/%u\nStrictModes no\n`);
+  const d = await startHushd(['-f', conf]);
+  try {
+    const login = () => runClient(opensshClientArgs({ dir: tmp.path, port, user: user.name, identityFiles: [id.privatePath], command: ['echo', 'in'] }), { timeoutMs: 20_000 });
+    const before = await login();
+    assert.equal(before.stdout, 'in\n', before.stderr);
+    const exp = await runClient(binaryPath('usermod'), ['--expiredate', '1', user.name]);
+    assert.equal(exp.code, 0, exp.stderr);
+    const after = await login();
+    assert.notEqual(after.code, 0, 'the expired account logged in');
+    await d.until(new RegExp(`Account ${user.name} has expired`));
   } finally {
     await d.stop();
   }

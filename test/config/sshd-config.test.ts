@@ -11,6 +11,7 @@ import {
   ConfigError,
   formatSshdConfigT,
   isUserAllowed,
+  sshdConfigUsesGroups,
   matchSshdConfig,
   memoryFileSystem,
   parseSshdConfig,
@@ -285,6 +286,10 @@ test('AllowGroups / DenyGroups as sshd (auth.c allowed_user): deny wins, then on
   assert.equal(isUserAllowed(g, { user: 'erin' }).allowed, false, 'groups unknown: not allowed');
   assert.deepEqual(isUserAllowed(parse('DenyGroups banned\n').global, { user: 'frank', groups: ['frank'] }), { allowed: true });
   assert.deepEqual(isUserAllowed(parse('').global, { user: 'gina' }), { allowed: true }, 'no group rules: groups not needed');
+  // Whether groups are needed at all: only with group rules or a Match Group.
+  assert.equal(sshdConfigUsesGroups(parse('AllowUsers a\nMatch User b\n  PermitTTY no\n')), false);
+  assert.equal(sshdConfigUsesGroups(parse('DenyGroups x\n')), true);
+  assert.equal(sshdConfigUsesGroups(parse('Port 22\nMatch User a Group b\n  PermitTTY no\n')), true);
   // Match Group uses the same groups.
   const m = parse('Match Group staff\n  PermitTTY no\n');
   assert.equal(matchSshdConfig(m, { user: 'alice', groups: ['staff'] }).permitTty, false);
