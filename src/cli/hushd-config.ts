@@ -3,7 +3,7 @@
  * AllowUsers/DenyUsers, PermitRootLogin and the per-connection authentication switches are
  * applied for each authentication attempt (as sshd re-parses its config per connection).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ServerAuthRequest } from '../auth/server.js';
 import { isUserAllowed, sshdConfigUsesGroups, matchSshdConfig, serverAlgorithmPreferences, type SshdConfig, type SshdEffectiveConfig } from '../config/index.js';
 import { findAuthorizedKey, parseAuthorizedKeys, type AuthorizedKeyOptions } from '../keys/authorized-keys/index.js';
@@ -38,12 +38,43 @@ function effective(cfg: SshdConfig, user: string, c: Pick<ConnectionInfo, 'remot
   });
 }
 
+/** Files whose presence or state decides logins (other paths in tests). */
+export interface LoginPaths {
+  /** /etc/nologin: while it exists only root may log in. */
+  nologin: string;
+}
+
+const SYSTEM_PATHS: LoginPaths = { nologin: '/etc/nologin' };
+
+/** sshd's allowed_user(): the account's shell must exist and be an executable file. */
+function shellProblem(account: UserAccount): string | undefined {
+  const shell = account.shell === '' ? '/bin/sh' : account.shell;
+  let st;
+  try {
+    st = statSync(shell);
+  } catch {
+    return `User ${clip(account.name, 100)} not allowed because shell ${clip(shell, 100)} does not exist`;
+  }
+  if (!st.isFile() || (st.mode & 0o111) === 0) return `User ${clip(account.name, 100)} not allowed because shell ${clip(shell, 100)} is not executable`;
+  return undefined;
+}
+
 /** Why this user may not log in with this method here, or undefined when they may try. */
-export function refusal(e: SshdEffectiveConfig, req: ServerAuthRequest, c: ConnectionInfo, account: UserAccount | undefined): string | undefined {
+export function refusal(
+  e: SshdEffectiveConfig,
+  req: ServerAuthRequest,
+  c: ConnectionInfo,
+  account: UserAccount | undefined,
+  paths: LoginPaths = SYSTEM_PATHS,
+): string | undefined {
   if (!account) return `Invalid user ${clip(req.user, 100)} from ${c.remoteAddress} port ${c.remotePort}`;
+  const shell = shellProblem(account);
+  if (shell) return shell;
   const groupRules = e.allowGroups.length > 0 || e.denyGroups.length > 0;
   const allowed = isUserAllowed(e, { user: req.user, address: c.remoteAddress, ...(groupRules ? { groups: userGroups(req.user) } : {}) });
   if (!allowed.allowed) return `${allowed.reason}`;
+  // The administrator closed the system to logins (pam_nologin; sshd's do_nologin): root only.
+  if (account.uid !== 0 && existsSync(paths.nologin)) return `User ${clip(req.user, 100)} not allowed because ${paths.nologin} exists`;
   // As pam_unix's account check, for every method (a key too): a disabled account stays out.
   const state = accountState(req.user);
   if (state === 'expired') return `Account ${clip(req.user, 100)} has expired`;
