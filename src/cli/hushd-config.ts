@@ -194,6 +194,7 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
         subsystems: new Map(e.subsystems.map((s) => [s.name, s.command])),
         setEnv: new Map(e.setEnv.map((v) => [v.name, v.value])),
         ...(e.forceCommand !== undefined ? { forceCommand: e.forceCommand } : {}),
+        permitUserEnvironment: g.permitUserEnvironment,
       })(session);
     },
   };

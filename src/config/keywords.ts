@@ -133,7 +133,6 @@ export const SSHD_UNSUPPORTED_KEYWORDS: ReadonlyMap<string, SshdScope> = new Map
   ['x11uselocalhost', 'all'],
   ['xauthlocation', 'global'],
   ['permitemptypasswords', 'all'],
-  ['permituserenvironment', 'global'],
   ['compression', 'global'],
   ['allowtcpforwarding', 'all'],
   ['allowagentforwarding', 'all'],

@@ -57,6 +57,7 @@ export function formatSshdConfigT(c: SshdEffectiveConfig): string {
   for (const s of c.subsystems) add('subsystem', `${s.name} ${s.commandLine}`);
   add('maxstartups', `${c.maxStartups.begin}:${c.maxStartups.rate}:${c.maxStartups.full}`);
   add('rekeylimit', `${c.rekeyLimit.bytes} ${c.rekeyLimit.seconds}`);
+  add('permituserenvironment', typeof c.permitUserEnvironment === 'boolean' ? yesNo(c.permitUserEnvironment) : c.permitUserEnvironment.join(','));
   add('workers', c.workers); // hushd's own keyword (sshd has none)
   return `${l.join('\n')}\n`;
 }

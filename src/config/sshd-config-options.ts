@@ -52,6 +52,7 @@ export const SUPPORTED: ReadonlyMap<string, SshdScope> = new Map<string, SshdSco
   ['rekeylimit', 'all'],
   ['subsystem', 'global'],
   ['strictmodes', 'global'],
+  ['permituserenvironment', 'global'],
   ['tcpkeepalive', 'global'],
   ['keepalive', 'global'],
   ['workers', 'global'], // hush extension: OpenSSH has no such keyword
@@ -103,6 +104,7 @@ const OPTIONS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['rekeylimit', rekeyLimit],
   ['subsystem', (c) => subsystem(c.pass.st, c.d, c.args, c.on)],
   ['strictmodes', (c) => set(c.pass.st, c.on, 'strictModes', flag(c))],
+  ['permituserenvironment', permitUserEnvironment],
   ['tcpkeepalive', (c) => set(c.pass.st, c.on, 'tcpKeepAlive', flag(c))],
   ['keepalive', (c) => set(c.pass.st, c.on, 'tcpKeepAlive', flag(c))],
   ['workers', workers],
@@ -184,6 +186,16 @@ function users(c: OptionLine): void {
     if (!validUserPattern(arg)) lineError(`invalid ${c.d.keyword} pattern: "${arg}"`);
     if (c.on) list.push(arg);
   }
+}
+
+/** PermitUserEnvironment yes | no | pattern-list (servconf.c: a list names the variables allowed). */
+function permitUserEnvironment(c: OptionLine): void {
+  const arg = c.args.next();
+  if (arg === undefined || arg === '') lineError(`${c.d.keyword} missing argument.`);
+  const v = arg.toLowerCase();
+  const value: boolean | string[] = v === 'yes' ? true : v === 'no' ? false : arg.split(',');
+  if (Array.isArray(value) && value.some((p) => p === '')) lineError(`${c.d.keyword}: bad pattern list "${arg}".`);
+  set(c.pass.st, c.on, 'permitUserEnvironment', value);
 }
 
 /** AllowGroups / DenyGroups: group name patterns (servconf.c: each argument one pattern). */

@@ -65,6 +65,7 @@ export interface State {
   rekeyInterval?: number;
   subsystems: Subsystem[];
   strictModes?: boolean;
+  permitUserEnvironment?: boolean | string[];
   tcpKeepAlive?: boolean;
   /** hushd's Workers (a hush extension): a count, or `auto` for one per available CPU. */
   workers?: number | 'auto';

@@ -117,6 +117,8 @@ export interface SshdEffectiveConfig {
    * must be owned by root or the user and writable by no one else (default yes).
    */
   readonly strictModes: boolean;
+  /** PermitUserEnvironment: authorized_keys environment= applied (true), not (false, default), or for these name patterns. */
+  readonly permitUserEnvironment: boolean | readonly string[];
   /** TCPKeepAlive: the kernel's TCP keepalives on each connection, so that a peer gone without a word is noticed (default yes). */
   readonly tcpKeepAlive: boolean;
   /**
@@ -253,6 +255,7 @@ function resolveGlobal(st: State, opts: ParseSshdConfigOptions): SshdEffectiveCo
     rekeyLimit: { bytes: st.rekeyLimit ?? 0n, seconds: st.rekeyInterval ?? 0 },
     subsystems: [...st.subsystems],
     strictModes: st.strictModes ?? true,
+    permitUserEnvironment: st.permitUserEnvironment ?? false,
     tcpKeepAlive: st.tcpKeepAlive ?? true,
     workers: st.workers ?? 1,
     unsupported: [...st.unsupported],

@@ -18,7 +18,7 @@
  *   anything else  refused (x11-req, auth-agent-req@openssh.com, break, ...)
  *
  * authorized_keys options: command= replaces whatever was asked for (the original request in
- * SSH_ORIGINAL_COMMAND), no-pty refuses pty-req, environment= adds variables, restrict implies
+ * SSH_ORIGINAL_COMMAND), no-pty refuses pty-req, environment= adds variables (with PermitUserEnvironment), restrict implies
  * no-pty unless pty follows. The environment, in sshd's order (later entries win): accepted
  * client variables, USER LOGNAME HOME PATH MAIL SHELL (TZ), TERM, SetEnv, environment=, then
  * SSH_CLIENT SSH_CONNECTION SSH_ORIGINAL_COMMAND (SSH_TTY is exported by the pty preamble).
@@ -45,6 +45,13 @@ export interface SessionHandlerOptions {
   setEnv?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** sshd's ForceCommand: runs instead of whatever was asked (before an authorized_keys command=, as in sshd). */
   forceCommand?: string;
+  /**
+   * sshd's PermitUserEnvironment: whether authorized_keys `environment=` options are applied
+   * (true), not (false, the default, as in OpenSSH), or only for names matching these patterns.
+   * Off by default because the file is often the user's own: LD_PRELOAD and the like would undo
+   * a ForceCommand or command= restriction.
+   */
+  permitUserEnvironment?: boolean | readonly string[];
   /**
    * Finds the authenticated user's account when the server has none for it (the server's own
    * `users` lookup comes first; default: the system's, through getent).
@@ -82,7 +89,17 @@ interface Config {
   subsystems: Map<string, string>;
   setEnv: Map<string, string>;
   forceCommand: string | undefined;
+  /** Whether an authorized_keys environment= name applies (PermitUserEnvironment). */
+  userEnvironment: (name: string) => boolean;
   users: (name: string) => UserAccount | undefined;
+}
+
+/** Which environment= names apply: none, all, or those matching PermitUserEnvironment's patterns. */
+function userEnvironmentFilter(permit: boolean | readonly string[] | undefined): (name: string) => boolean {
+  if (permit === true) return () => true;
+  if (permit === undefined || permit === false) return () => false;
+  const patterns = permit.map(compilePattern);
+  return (name) => patterns.some((p) => p.test(name));
 }
 
 /** The handler for `createServer({ sessions })`: one call per accepted session channel. */
@@ -97,6 +114,7 @@ export function sessionHandler(options: SessionHandlerOptions = {}): (session: S
     subsystems,
     setEnv: toMap(options.setEnv),
     forceCommand: options.forceCommand,
+    userEnvironment: userEnvironmentFilter(options.permitUserEnvironment),
     users: options.users ?? lookupUser,
   };
   return (session) => {
@@ -178,7 +196,7 @@ class Session {
     if (tz !== undefined) env.set('TZ', tz);
     if (this.pty) env.set('TERM', this.pty.term);
     for (const [k, v] of this.config.setEnv) if (validEnvName(k)) env.set(k, v);
-    for (const [k, v] of ctx.keyOptions.environment) if (validEnvName(k)) env.set(k, v);
+    for (const [k, v] of ctx.keyOptions.environment) if (validEnvName(k) && this.config.userEnvironment(k)) env.set(k, v);
     const raddr = plainAddress(ctx.remoteAddress);
     env.set('SSH_CLIENT', `${raddr} ${ctx.remotePort} ${ctx.localPort}`);
     env.set('SSH_CONNECTION', `${raddr} ${ctx.remotePort} ${plainAddress(ctx.localAddress)} ${ctx.localPort}`);

@@ -135,6 +135,7 @@ export const SSHD_T_KEYWORDS: ReadonlySet<string> = new Set([
   'allowgroups',
   'denygroups',
   'strictmodes',
+  'permituserenvironment',
   'tcpkeepalive',
   'acceptenv',
   'setenv',

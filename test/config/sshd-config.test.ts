@@ -390,6 +390,7 @@ const T_CASES: readonly TCase[] = [
         'DenyGroups banned*',
         'StrictModes no',
         'TCPKeepAlive no',
+        'PermitUserEnvironment LANG,LC_*',
         'AcceptEnv LANG',
         'Banner /etc/global-banner',
         'ForceCommand /bin/global',

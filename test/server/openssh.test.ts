@@ -196,13 +196,29 @@ test('authorized_keys options: command=, no-pty, environment=, restrict', async 
   const n = await fx.ssh(['tty'], { identity: nopty.privatePath, extra: ['-tt'], configLines: ['LogLevel INFO'] });
   assert.match(n.stderr, /PTY allocation request failed/);
   assert.equal(n.code, 255);
-  const e = await fx.ssh(['echo "$HUSH_VAR"'], { identity: nopty.privatePath });
-  assert.equal(e.stdout, 'from key\n');
+  // environment= is ignored unless PermitUserEnvironment allows it (OpenSSH's default: no).
+  const e = await fx.ssh(['echo "[$HUSH_VAR]"'], { identity: nopty.privatePath });
+  assert.equal(e.stdout, '[]\n');
 
   const rs = await fx.ssh(['tty'], { identity: restricted.privatePath, extra: ['-tt'], configLines: ['LogLevel INFO'] });
   assert.match(rs.stderr, /PTY allocation request failed/);
   const rp = await fx.ssh(['tty'], { identity: restrictPty.privatePath, extra: ['-tt'] });
   assert.match(rp.stdout, /^\/dev\/pts\/\d+/);
+});
+
+test('PermitUserEnvironment: environment= applies when allowed, for all names or for the listed patterns only', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  for (const [permit, want] of [
+    [true, 'from key|/evil.so'],
+    [['HUSH_*'], 'from key|'],
+  ] as const) {
+    const fx = await startFixture(t, { sessions: { permitUserEnvironment: permit } });
+    const k = await sshKeygen(fx.dir, 'ed25519', 'id_env');
+    fx.authorize(`environment="HUSH_VAR=from key",environment="LD_PRELOAD=/evil.so" ${k.publicLine}`);
+    // (LD_PRELOAD would break every program if it were applied and existed: printed, not used.)
+    const r = await fx.ssh(['printf "%s|%s\\n" "$HUSH_VAR" "$(env | sed -n "s/^LD_PRELOAD=//p")"'], { identity: k.privatePath });
+    assert.equal(r.stdout, `${want}\n`, `${JSON.stringify(permit)}: ${r.stderr}`);
+  }
 });
 
 test('PermitTTY off refuses every pty-req', async (t) => {
