@@ -24,6 +24,7 @@ import { stderrSink, syslogSink } from './hushd-log.js';
 import { serve } from './hushd-serve.js';
 import { isWorker, runPrimary, runWorker, type Snapshot } from './hushd-workers.js';
 import { userGroups } from '../node/users.js';
+import { unprotectedKeyWarning } from './key-permissions.js';
 
 const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-h host_key_file]
              [-o option] [-p port] [--state-dir dir] [--syslog-socket path]
@@ -178,7 +179,17 @@ function readHostKeyFiles(o: Options, cfg: SshdConfig): HostKeyFile[] {
       throw new Error(`Unable to load host key ${name}: ${(e as Error).message}`);
     }
   };
-  if (files.length > 0) return files.map(read);
+  if (files.length > 0) {
+    // As sshd: a host key others may read is not used (said loudly); without any key, no server.
+    const usable = files.filter((name) => {
+      const warning = unprotectedKeyWarning(name);
+      if (warning === undefined) return true;
+      log(`${warning}\nUnable to load host key "${name}": bad permissions`);
+      return false;
+    });
+    if (usable.length === 0) throw new Error('no hostkeys available -- exiting.');
+    return usable.map(read);
+  }
   const path = join(o.stateDir, 'ssh_host_ed25519_key');
   if (existsSync(path)) return [read(path)];
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hushdFiles, startHushd } from './hushd-fixture.js';
 import { PrivateKey } from '../../src/keys/private-key.js';
@@ -140,10 +140,19 @@ test('hushd errors: bad config line, unreadable host key, port in use — one li
   // sshd's own wording for a bad value.
   assert.match(a.stderr, new RegExp(`${bad.replace(/[/.]/g, '\\$&')} line 2: unsupported option "maybe"\\.`));
   const junkKey = join(tmp.path, 'junk_key');
-  writeFileSync(junkKey, 'not a key\n');
+  writeFileSync(junkKey, 'not a key\n', { mode: 0o600 });
   const b = run(['-t', '-h', junkKey, '--state-dir', join(tmp.path, 's')]);
   assert.equal(b.status, 1);
   assert.match(b.stderr, /Unable to load host key/);
+  // A host key others may read is refused as sshd refuses it (and without another, no server).
+  const openKey = await sshKeygen(tmp.path, 'ed25519', 'open_key');
+  chmodSync(openKey.privatePath, 0o644);
+  const k = run(['-t', '-h', openKey.privatePath, '--state-dir', join(tmp.path, 's')]);
+  assert.equal(k.status, 1);
+  assert.match(k.stderr, /Permissions 0644 for '.*open_key' are too open\./);
+  assert.match(k.stderr, /no hostkeys available -- exiting\./);
+  chmodSync(openKey.privatePath, 0o600);
+  assert.equal(run(['-t', '-h', openKey.privatePath, '--state-dir', join(tmp.path, 's')]).status, 0);
   const busy = createServer();
   await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
   const port = (busy.address() as { port: number }).port;

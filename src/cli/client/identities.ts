@@ -21,6 +21,7 @@ import { AgentClient, type AgentKey } from '../../node/agent-client.js';
 import type { AsyncSigningKey, AuthCredential, KeyboardInteractiveQuestions } from '../../node/authenticate.js';
 import type { Logger } from './log.js';
 import { terminalSafe } from '../safe-text.js';
+import { unprotectedKeyWarning } from '../key-permissions.js';
 
 export interface Identity {
   readonly credential: AuthCredential;
@@ -54,25 +55,9 @@ function describeKey(name: string, blob: Uint8Array, how: string): string {
 
 /** sshkey_perm_ok(): a private key others can read is ignored, loudly. */
 function permissionsOk(path: string, log: Logger): boolean {
-  try {
-    const st = statSync(path);
-    if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) {
-      log.error(
-        [
-          '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
-          '@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @',
-          '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
-          `Permissions 0${(st.mode & 0o777).toString(8)} for '${path}' are too open.`,
-          'It is required that your private key files are NOT accessible by others.',
-          'This private key will be ignored.',
-        ].join('\n'),
-      );
-      return false;
-    }
-  } catch {
-    // unreadable: reported when it is read
-  }
-  return true;
+  const warning = unprotectedKeyWarning(path);
+  if (warning !== undefined) log.error(warning);
+  return warning === undefined;
 }
 
 /** The public half of a key file without its passphrase: path.pub, or the openssh-key-v1 envelope. */
