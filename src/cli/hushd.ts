@@ -9,7 +9,7 @@
  * `Workers n` (hush's own keyword; --workers is `-o Workers=n`) runs n worker processes under a
  * primary (hushd-workers.ts); the default, and -d, is one process.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,13 +25,11 @@ import { serve } from './hushd-serve.js';
 import { isWorker, runPrimary, runWorker, type Snapshot } from './hushd-workers.js';
 import { userGroups } from '../node/users.js';
 import { unprotectedKeyWarning } from './key-permissions.js';
+import { sftpServerPath } from '../node/session-handler.js';
 
 const USAGE = `usage: hushd [-46DdeqTt] [-C connection_spec] [-f config_file] [-h host_key_file]
              [-o option] [-p port] [--state-dir dir] [--syslog-socket path]
              [--workers n|auto]`;
-
-/** OpenSSH's SFTP server where distributions install it. */
-const SFTP_SERVERS = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/libexec/sftp-server', '/usr/lib/ssh/sftp-server'];
 
 /**
  * The configuration without -f: a per-user server on loopback (the project's main job). Like the
@@ -39,14 +37,7 @@ const SFTP_SERVERS = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp
  * when one is installed, so that sftp, and scp (which speaks SFTP since OpenSSH 9.0), work.
  */
 function defaultConfig(): string {
-  const sftp = SFTP_SERVERS.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const sftp = sftpServerPath();
   return ['ListenAddress 127.0.0.1', 'Port 2222', ...(sftp ? [`Subsystem sftp ${sftp}`] : [])].join('\n');
 }
 

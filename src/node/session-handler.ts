@@ -25,7 +25,7 @@
  * The program runs in the user's home (or "/", with sshd's warning), as the user (see
  * user-process.ts). ~/.ssh/rc, motd and lastlog are not handled.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { SIGNAL_NAMES, type PtyRequest } from '../connection/session-requests.js';
 import { outputReaders, runOnPty, runWithPipes, type RunningProgram } from './process-session.js';
 import { loadNodePty, sttyArguments } from './pty.js';
@@ -60,7 +60,31 @@ export interface SessionHandlerOptions {
 }
 
 const MAX_ENV = 128;
-const DEFAULT_SFTP_SERVER = '/usr/lib/openssh/sftp-server';
+/** OpenSSH's SFTP server where distributions install it. */
+const SFTP_SERVERS = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/libexec/sftp-server', '/usr/lib/ssh/sftp-server'];
+
+/** The installed OpenSSH sftp-server (an executable file), if any. */
+export function sftpServerPath(): string | undefined {
+  return SFTP_SERVERS.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * sshd's `internal-sftp` (in Subsystem or ForceCommand lines) is its built-in SFTP server; here
+ * it runs OpenSSH's sftp-server, which takes the same flags (-d, -u, -l, -f, -P, -p, -R).
+ * Other commands are returned as they are.
+ */
+function internalSftp(command: string | undefined): string | undefined {
+  if (command === undefined || !/^\s*internal-sftp(\s|$)/.test(command)) return command;
+  const server = sftpServerPath();
+  return server === undefined ? command : command.replace(/^\s*internal-sftp/, server);
+}
 
 function toMap(v: ReadonlyMap<string, string> | Readonly<Record<string, string>> | undefined): Map<string, string> {
   if (v === undefined) return new Map();
@@ -107,7 +131,7 @@ export function sessionHandler(options: SessionHandlerOptions = {}): (session: S
   const subsystems =
     options.subsystems !== undefined
       ? toMap(options.subsystems)
-      : new Map(existsSync(DEFAULT_SFTP_SERVER) ? [['sftp', DEFAULT_SFTP_SERVER]] : []);
+      : new Map(sftpServerPath() !== undefined ? [['sftp', sftpServerPath()!]] : []);
   const config: Config = {
     acceptEnv: (options.acceptEnv ?? ['LANG', 'LC_*']).map(compilePattern),
     permitTTY: options.permitTTY ?? true,
@@ -210,7 +234,7 @@ class Session {
     const account = session.context.account ?? this.config.users(session.context.user);
     if (!account || launchProblem(account, this.pty !== undefined) !== undefined) return r.reject();
     const forced = this.config.forceCommand ?? session.context.keyOptions.command;
-    const command = forced ?? requested;
+    const command = internalSftp(forced ?? requested);
     const shell = shellOf(account);
     const { cwd, warning } = sessionDirectory(account);
     const spec: LaunchSpec = {

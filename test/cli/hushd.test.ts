@@ -407,3 +407,27 @@ test('an expired system account cannot log in with a key either (pam_unix accoun
     await d.stop();
   }
 });
+
+test('internal-sftp, as sshd names its built-in SFTP server, in Subsystem and in a ForceCommand, runs OpenSSH sftp-server', async (t) => {
+  if (!requirePeer('openssh-client', t)) return;
+  if (!requirePeer('openssh-server', t)) return; // (its sftp-server)
+  const { tmp, id, port, write } = await hushdFiles(t);
+  const file = join(tmp.path, 'shared.txt');
+  writeFileSync(file, 'x'.repeat(12345));
+  for (const extra of ['Subsystem sftp internal-sftp -u 022', 'Subsystem sftp internal-sftp\nMatch User root\n  ForceCommand internal-sftp']) {
+    write(extra);
+    const d = await startHushd(['-f', join(tmp.path, 'sshd_config')]);
+    try {
+      const ssh = opensshClientArgs({ dir: tmp.path, port, identityFiles: [id.privatePath], command: [] });
+      const cfg = ssh.args[ssh.args.indexOf('-F') + 1]!;
+      const sftp = await runClient(
+        { cmd: binaryPath('sftp'), env: ssh.env, args: ['-F', cfg, '-P', String(port), '-i', id.privatePath, '-b', '-', 'root@127.0.0.1'] },
+        { timeoutMs: 20_000, input: `ls -l ${file}\n` },
+      );
+      assert.equal(sftp.code, 0, `${extra}: ${sftp.stderr}\n${d.log()}`);
+      assert.match(sftp.stdout, /12345/);
+    } finally {
+      await d.stop();
+    }
+  }
+});
