@@ -16,7 +16,7 @@ import { ConfigError } from '../config/index.js';
 import { matchPattern } from '../keys/knownhosts/index.js';
 import { loadSshConfig } from '../node/config-loader.js';
 import { HUSH_VERSION } from '../version.js';
-import { parseHushArgs, USAGE, UsageError, type HushArgs } from './client/args.js';
+import { commandLineNameProblem, parseHushArgs, USAGE, UsageError, type HushArgs } from './client/args.js';
 import { ConnectFailure, establish } from './client/connect.js';
 import { DialError } from './client/dial.js';
 import { Logger } from './client/log.js';
@@ -88,6 +88,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (a.logFile !== undefined) log = new Logger('INFO', a.logFile);
   for (const w of a.warnings) process.stderr.write(`${w}\n`);
+  const badName = commandLineNameProblem(a);
+  if (badName !== undefined) {
+    process.stderr.write(`${badName}\n`);
+    return 255;
+  }
   let config: SshClientConfig;
   try {
     config = loadSshConfig({

@@ -1,7 +1,11 @@
 /** The pure parts of the hush client: ssh's command line and its escape-sequence reader. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHushArgs, UsageError } from '../../src/cli/client/args.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandLineNameProblem, parseHushArgs, UsageError } from '../../src/cli/client/args.js';
+import { makeTempDir } from '../harness/peers.js';
 import { EscapeFilter, type EscapeAction } from '../../src/cli/client/escape.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -59,4 +63,21 @@ test('command line: ssh getopt habits (grouped flags, attached values, options a
   assert.throws(() => parseHushArgs(['-Z', 'h']), /unknown option -- Z/);
   assert.throws(() => parseHushArgs(['-L', '1:h:2', 'h']), /local port forwarding \(-L\) is not supported yet/);
   assert.throws(() => parseHushArgs(['@h']), UsageError);
+});
+
+test('host and user names from the command line cannot carry shell syntax into a ProxyCommand (CVE-2023-51385, as ssh 9.6)', async (t) => {
+  const problem = (...argv: string[]) => commandLineNameProblem(parseHushArgs(argv));
+  for (const host of ['$(id)', 'a;b', 'a`b`', 'a b', 'a|b', "a'b", 'a\tb']) assert.equal(problem(host), 'hostname contains invalid characters', host);
+  for (const host of ['host.example.com', '192.0.2.1', '[::1]', 'h%1', 'user@host', 'ssh://u@h:2222']) assert.equal(problem(host), undefined, host);
+  assert.equal(problem('-l', 'x`id`', 'host'), 'remote username contains invalid characters');
+  assert.equal(problem('-o', 'User=a;b', 'host'), 'remote username contains invalid characters');
+  assert.equal(problem('-l', 'a -oProxyCommand=x', 'host'), 'remote username contains invalid characters');
+  assert.equal(problem('-l', 'John Smith', 'host'), undefined, 'blanks in a user name are fine (Windows accounts)');
+  // End to end: the command the name would have smuggled in never runs.
+  const tmp = await makeTempDir(t);
+  const marker = join(tmp.path, 'ran');
+  const r = spawnSync(process.execPath, ['dist/src/cli/hush.js', '-o', 'ProxyCommand=sh -c "exit 1" %h', `$(touch ${marker})`, 'true'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 255);
+  assert.match(r.stderr, /^hostname contains invalid characters$/m);
+  assert.equal(existsSync(marker), false, 'the shell ran what the host name carried');
 });

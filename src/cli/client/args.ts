@@ -255,3 +255,26 @@ export function parseHushArgs(argv: readonly string[]): HushArgs {
   a.options = [...overrides, ...a.options];
   return a;
 }
+
+/**
+ * ssh's check (9.6, after CVE-2023-51385) of the names given on the command line, before they
+ * can be expanded into a ProxyCommand, LocalCommand or Match exec run by the shell: a host name
+ * with shell metacharacters, blanks or control characters, or a user name with most of them,
+ * is refused, and so is either starting with '-'. Names from configuration files are the
+ * user's own and are not checked.
+ */
+export function commandLineNameProblem(a: HushArgs): string | undefined {
+  if (!validHostname(a.destination)) return 'hostname contains invalid characters';
+  const users = [a.user, ...a.options.map((o) => /^\s*user\s*(?:=\s*|\s+)(.*)$/i.exec(o)?.[1])];
+  if (users.some((u) => u !== undefined && !validRemoteUser(u))) return 'remote username contains invalid characters';
+  return undefined;
+}
+
+function validHostname(s: string): boolean {
+  return !s.startsWith('-') && !/['`"$\\;&<>|(){}\s\p{Cc}]/u.test(s);
+}
+
+function validRemoteUser(s: string): boolean {
+  // Blanks are allowed (Windows accounts have them), but not one before a '-' (an option), nor a final backslash.
+  return !s.startsWith('-') && !/['`";&<>|(){}\p{Cc}]/u.test(s) && !/\s-/.test(s) && !s.endsWith('\\');
+}
