@@ -71,6 +71,12 @@ export async function serve(cfg: SshdConfig, hostKeys: PrivateKey[], log: ServeL
     });
     server.on('disconnect', (e) => {
       const addr = peer(e.connection);
+      if (e.dropped === 'MaxStartups') {
+        // sshd's words, which log watchers know.
+        const c = e.connection;
+        info(`drop connection #${e.unauthenticated ?? 0} from [${c.remoteAddress}]:${c.remotePort} on [${c.localAddress}]:${c.localPort} past MaxStartups`);
+        return;
+      }
       const code = (e.error as { code?: string } | undefined)?.code;
       // sshd's lines for a peer that left: before authentication "[preauth]", naming the user tried.
       const preauth = e.user === undefined ? ' [preauth]' : '';

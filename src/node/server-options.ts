@@ -91,5 +91,19 @@ export interface ServerEvents {
    * The connection is over. `error` is absent after an orderly close; `reason` says what happened.
    * `user` is set once authenticated; before that, `attemptedUser` is the last user name tried.
    */
-  disconnect: [event: { connection: ConnectionInfo; user?: string; attemptedUser?: string; reason: string; error?: Error }];
+  /**
+   * A connection ended. `dropped`: refused at accept, by which limit (with the number of
+   * connections then still authenticating).
+   */
+  disconnect: [
+    event: {
+      connection: ConnectionInfo;
+      user?: string;
+      attemptedUser?: string;
+      reason: string;
+      error?: Error;
+      dropped?: 'shutdown' | 'maxConnections' | 'MaxStartups';
+      unauthenticated?: number;
+    },
+  ];
 }

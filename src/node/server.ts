@@ -83,14 +83,16 @@ export class Server extends EventEmitter<ServerEvents> {
     };
     const o = this.options;
     const unauthenticated = this.unauthenticated.size;
-    let refusal: string | undefined;
-    if (this.closing) refusal = 'server shutting down';
-    else if (this.connections.size >= (o.maxConnections ?? Infinity)) refusal = `too many connections (limit ${o.maxConnections})`;
-    else if (unauthenticated >= (o.maxStartups ?? 100)) refusal = `too many unauthenticated connections (limit ${o.maxStartups ?? 100})`;
+    let refusal: { reason: string; dropped: 'shutdown' | 'maxConnections' | 'MaxStartups' } | undefined;
+    if (this.closing) refusal = { reason: 'server shutting down', dropped: 'shutdown' };
+    else if (this.connections.size >= (o.maxConnections ?? Infinity)) refusal = { reason: `too many connections (limit ${o.maxConnections})`, dropped: 'maxConnections' };
+    else if (unauthenticated >= (o.maxStartups ?? 100)) {
+      refusal = { reason: `too many unauthenticated connections (limit ${o.maxStartups ?? 100})`, dropped: 'MaxStartups' };
+    }
     if (refusal) {
       socket.on('error', () => undefined);
       socket.destroy();
-      this.emit('disconnect', { connection: info, reason: refusal });
+      this.emit('disconnect', { connection: info, ...refusal, unauthenticated });
       return;
     }
     if (o.tcpKeepAlive !== false) socket.setKeepAlive(true);

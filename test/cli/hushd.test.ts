@@ -1,7 +1,8 @@
 /** hushd as a person runs it, with OpenSSH's ssh as the client. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -429,5 +430,25 @@ test('internal-sftp, as sshd names its built-in SFTP server, in Subsystem and in
     } finally {
       await d.stop();
     }
+  }
+});
+
+test("a connection past MaxStartups is logged in sshd's words (drop connection #N from [ADDR]:PORT on [ADDR]:PORT past MaxStartups)", async (t) => {
+  const { port, conf, write } = await hushdFiles(t);
+  write('MaxStartups 1');
+  const d = await startHushd(['-f', conf]);
+  const socks: Socket[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const s = netConnect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.on('data', () => undefined);
+      socks.push(s);
+      await once(s, 'connect');
+    }
+    await d.until(/drop connection #1 from \[127\.0\.0\.1\]:\d+ on \[127\.0\.0\.1\]:\d+ past MaxStartups\n/);
+  } finally {
+    for (const s of socks) s.destroy();
+    await d.stop();
   }
 });

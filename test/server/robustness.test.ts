@@ -136,7 +136,9 @@ test('maxConnections and maxStartups drop connections beyond the limits; LoginGr
   t.after(() => idle.destroy());
   await waitFor(() => fx2.server.connectionCount === 1);
   await assert.rejects(fx2.client());
-  assert.ok(fx2.events.some((e) => e.name === 'disconnect' && /unauthenticated/.test((e.event as { reason: string }).reason)));
+  const drop = fx2.events.find((e) => e.name === 'disconnect' && /unauthenticated/.test((e.event as { reason: string }).reason));
+  assert.ok(drop, 'a disconnect event for the dropped connection');
+  assert.deepEqual([(drop.event as { dropped?: string }).dropped, (drop.event as { unauthenticated?: number }).unauthenticated], ['MaxStartups', 1]);
 });
 
 test('closing a pty session hangs up its terminal: the program gets SIGHUP', async (t) => {
