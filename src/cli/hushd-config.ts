@@ -155,7 +155,7 @@ export function serverOptions(cfg: SshdConfig, hostKeys: readonly SigningKey[], 
     maxSessions: g.maxSessions,
     clientAliveIntervalMs: g.clientAliveInterval * 1000,
     clientAliveCountMax: g.clientAliveCountMax,
-    maxStartups: g.maxStartups.full,
+    maxStartups: g.maxStartups,
     tcpKeepAlive: g.tcpKeepAlive,
     users: accounts,
     authPolicy: async (req, c) => {

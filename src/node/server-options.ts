@@ -66,8 +66,13 @@ export interface ServerOptions {
   clientAliveCountMax?: number;
   /** Connections at once; more are dropped at accept (default unlimited). */
   maxConnections?: number;
-  /** Connections not yet authenticated at once (a fixed sshd MaxStartups; default 100). */
-  maxStartups?: number;
+  /**
+   * sshd's MaxStartups: connections not yet authenticated at once. A number is a hard limit
+   * (default 100); `{ begin, rate, full }` is sshd's random early drop (its default 10:30:100):
+   * from `begin` on, a new connection is dropped with probability `rate`%, rising linearly to
+   * 100% at `full`.
+   */
+  maxStartups?: number | { readonly begin: number; readonly rate: number; readonly full: number };
   /**
    * sshd's TCPKeepAlive: SO_KEEPALIVE on every accepted connection (default true), so that a
    * client that vanished without closing (a cut network, a suspended laptop) is dropped by the

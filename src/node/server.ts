@@ -5,6 +5,7 @@
  * serves each accepted socket as a ServerConnection (server-connection.ts), which decides
  * authentication, channels and requests. Its options and event types are in server-options.ts.
  */
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { SshError } from '../errors.js';
@@ -86,8 +87,8 @@ export class Server extends EventEmitter<ServerEvents> {
     let refusal: { reason: string; dropped: 'shutdown' | 'maxConnections' | 'MaxStartups' } | undefined;
     if (this.closing) refusal = { reason: 'server shutting down', dropped: 'shutdown' };
     else if (this.connections.size >= (o.maxConnections ?? Infinity)) refusal = { reason: `too many connections (limit ${o.maxConnections})`, dropped: 'maxConnections' };
-    else if (unauthenticated >= (o.maxStartups ?? 100)) {
-      refusal = { reason: `too many unauthenticated connections (limit ${o.maxStartups ?? 100})`, dropped: 'MaxStartups' };
+    else if (pastMaxStartups(unauthenticated, o.maxStartups)) {
+      refusal = { reason: `too many unauthenticated connections (MaxStartups ${describeStartups(o.maxStartups)})`, dropped: 'MaxStartups' };
     }
     if (refusal) {
       socket.on('error', () => undefined);
@@ -106,6 +107,21 @@ export class Server extends EventEmitter<ServerEvents> {
     this.emit('connection', info);
     conn.start();
   }
+}
+
+type Startups = ServerOptions['maxStartups'];
+
+/** sshd's drop_connection(): whether a new connection is dropped with `startups` still authenticating. */
+export function pastMaxStartups(startups: number, limit: Startups, random: (n: number) => number = randomInt): boolean {
+  const { begin, rate, full } = typeof limit === 'object' ? limit : { begin: limit ?? 100, rate: 100, full: limit ?? 100 };
+  if (startups < begin) return false;
+  if (startups >= full || rate >= 100) return true;
+  const p = rate + Math.floor(((100 - rate) * (startups - begin)) / (full - begin));
+  return random(100) < p;
+}
+
+function describeStartups(limit: Startups): string {
+  return typeof limit === 'object' ? `${limit.begin}:${limit.rate}:${limit.full}` : String(limit ?? 100);
 }
 
 /** Creates a server; call listen() to accept connections. */
