@@ -32,11 +32,17 @@ const HAND_OVER = 16 * 1024;
 const BULK_IDLE_READS = 8;
 /**
  * Unsent bytes in the socket's buffer above which the connection is congested: the engine holds
- * channel data back and the socket is not read until the buffer has drained. (The kernel's send
- * buffer comes before this; the limit only counts what Node holds because the peer is not
- * reading.)
+ * channel data back until the buffer has drained. (The kernel's send buffer comes before this;
+ * the limit only counts what Node holds because the peer is not reading.)
  */
 const CONGESTION_LIMIT = 1024 * 1024;
+/**
+ * Unsent bytes above which the socket is not read either, until it has drained. Channel data is
+ * held at CONGESTION_LIMIT, so only replies to a flood of requests from a peer that does not read
+ * get this far. Not reading sooner would risk a deadlock: two ends both congested by bulk data,
+ * each waiting for the other to read.
+ */
+const READ_PAUSE_LIMIT = 16 * 1024 * 1024;
 
 /**
  * Reads a socket with net.connect's `onread` option instead of a 'data' event per read: large
@@ -223,22 +229,30 @@ export class SocketDriver<E> {
   }
 
   private congested = false;
+  private readPaused = false;
 
   /**
-   * A peer that does not read must not make us buffer without bound: above the limit, the
-   * engine holds its channel data back and the peer's bytes are not read (so its requests
-   * cannot pile up replies either), until the socket has written everything out.
+   * A peer that does not read must not make us buffer without bound: above the first limit the
+   * engine holds its channel data back, above the second the peer's bytes are not read either
+   * (so its requests cannot pile up replies), until the socket has written everything out.
    */
   private checkCongestion(): void {
-    if (this.congested || this.socket.writableLength <= CONGESTION_LIMIT) return;
+    const pending = this.socket.writableLength;
+    if (!this.readPaused && pending > READ_PAUSE_LIMIT) {
+      this.readPaused = true;
+      this.socket.pause();
+    }
+    if (this.congested || pending <= CONGESTION_LIMIT) return;
     this.congested = true;
     this.engine.setCongested?.(true);
-    this.socket.pause();
     this.socket.once('drain', () => {
       this.congested = false;
       if (this.socket.destroyed) return;
+      if (this.readPaused) {
+        this.readPaused = false;
+        this.socket.resume();
+      }
       this.engine.setCongested?.(false);
-      this.socket.resume();
       this.pump();
     });
   }
