@@ -13,7 +13,7 @@ import {
   CHACHA20_POLY1305_NAME,
 } from './chacha20-poly1305.js';
 import type { NativeCrypto } from './native.js';
-import { allocUninitialized, badPacketLength, checkAligned, macError, readUint32, sealJoined, takeKey } from './packet-util.js';
+import { Slab, allocUninitialized, badPacketLength, checkAligned, macError, readUint32, sealJoined, takeKey } from './packet-util.js';
 
 /** The AEAD constructions' tag; EtM's is the HMAC's length. */
 const AEAD_TAG = 16;
@@ -53,8 +53,7 @@ class NativeSealer implements PacketSealer {
     return wire.length;
   }
 
-  private slab: Uint8Array = EMPTY;
-  private slabUsed = 0;
+  private readonly slab = new Slab();
 
   /**
    * Everything sealed so far has been written and dropped: the slab is reused from its start,
@@ -62,7 +61,7 @@ class NativeSealer implements PacketSealer {
    * by the external memory allocated, ~1 per 64 MB).
    */
   recycle(): void {
-    this.slabUsed = 0;
+    this.slab.rewind();
   }
 
   /**
@@ -76,23 +75,15 @@ class NativeSealer implements PacketSealer {
    */
   private slice(n: number): Uint8Array {
     if (n < SLAB_MIN_PACKET) {
-      this.slab = EMPTY;
+      this.slab.release();
       return allocUninitialized(n);
     }
-    if (this.slabUsed + n > this.slab.length) {
-      this.slab = allocUninitialized(Math.max(SLAB_SIZE, n));
-      this.slabUsed = 0;
-    }
-    const wire = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    this.slabUsed += n;
-    return wire;
+    return this.slab.cut(n);
   }
 }
 
-const EMPTY = new Uint8Array(0);
-/** Packets this large (wire bytes) are cut from a slab of SLAB_SIZE. */
+/** Packets this large (wire bytes) are cut from a slab. */
 const SLAB_MIN_PACKET = 4096;
-const SLAB_SIZE = 256 * 1024;
 
 class NativeOpener implements PacketOpener {
   readonly lengthExcluded = true;

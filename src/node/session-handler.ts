@@ -128,10 +128,8 @@ function userEnvironmentFilter(permit: boolean | readonly string[] | undefined):
 
 /** The handler for `createServer({ sessions })`: one call per accepted session channel. */
 export function sessionHandler(options: SessionHandlerOptions = {}): (session: SessionChannel) => void {
-  const subsystems =
-    options.subsystems !== undefined
-      ? toMap(options.subsystems)
-      : new Map(sftpServerPath() !== undefined ? [['sftp', sftpServerPath()!]] : []);
+  const sftp = options.subsystems === undefined ? sftpServerPath() : undefined;
+  const subsystems = options.subsystems !== undefined ? toMap(options.subsystems) : new Map(sftp !== undefined ? [['sftp', sftp]] : []);
   const config: Config = {
     acceptEnv: (options.acceptEnv ?? ['LANG', 'LC_*']).map(compilePattern),
     permitTTY: options.permitTTY ?? true,

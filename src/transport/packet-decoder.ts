@@ -3,7 +3,7 @@
  * time works). The length is checked against the limit before any buffer is sized for the packet.
  */
 import type { PacketOpener } from '../algorithms/types.js';
-import { allocUninitialized } from '../crypto/packet-util.js';
+import { Slab } from '../crypto/packet-util.js';
 import { DisconnectReason, SshError } from '../errors.js';
 import type { Decompressor } from './compression.js';
 
@@ -23,13 +23,6 @@ const EMPTY = new Uint8Array(0);
 const MIN_CAPACITY = 2048;
 /** A buffer emptied after a read this large is kept for the next one (a transfer is under way). */
 const KEEP_AFTER_PUSH = 16 * 1024;
-/**
- * Packets split across reads are copied into slices of a slab this large: one allocation per
- * eight 32 KiB packets instead of one each. (hushd reads 64 KiB at a time, so about every
- * other packet of an upload is split; profiled receiving 3 GiB, allocating a buffer for each
- * cost 176 ms of the event loop and a third of the external memory that paces collections.)
- */
-const SLAB_SIZE = 256 * 1024;
 
 export class PacketDecoder {
   /** Sequence number of the next packet to arrive. */
@@ -57,9 +50,13 @@ export class PacketDecoder {
   private end = 0;
   /** packet_length of the packet being received, once known. */
   private pending = -1;
-  /** Where packets split across reads are put together (assemble); let go when the connection is idle. */
-  private slab: Uint8Array = EMPTY;
-  private slabUsed = 0;
+  /**
+   * Where packets split across reads are put together (assemble): one allocation per eight
+   * 32 KiB packets instead of one each. hushd reads 64 KiB at a time, so about every other packet
+   * of an upload is split; profiled receiving 3 GiB, a buffer for each cost 176 ms of the event
+   * loop. Let go when the connection is idle.
+   */
+  private readonly slab = new Slab();
 
   constructor(
     initial: PacketOpener,
@@ -91,7 +88,7 @@ export class PacketDecoder {
 
   /** @internal bytes of receive buffer currently held */
   get capacity(): number {
-    return this.own.length + this.slab.length;
+    return this.own.length + this.slab.capacity;
   }
 
   /**
@@ -200,12 +197,7 @@ export class PacketDecoder {
    * cut one after another and never written again, so payloads may stay views of them.
    */
   private assemble(n: number): Uint8Array {
-    if (this.slabUsed + n > this.slab.length) {
-      this.slab = allocUninitialized(Math.max(SLAB_SIZE, n));
-      this.slabUsed = 0;
-    }
-    const wire = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    this.slabUsed += n;
+    const wire = this.slab.cut(n);
     const head = this.end - this.start;
     wire.set(this.buf.subarray(this.start, this.end), 0);
     this.takeQueued(wire, head, n - head);
@@ -259,7 +251,7 @@ export class PacketDecoder {
         this.useOwn();
         if (this.lastPush < KEEP_AFTER_PUSH) {
           this.buf = this.own = EMPTY;
-          this.slab = EMPTY;
+          this.slab.release();
         }
       }
     }
