@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 
-export type PeerName = 'openssh-server' | 'openssh-client' | 'dropbear' | 'dropbear-client' | 'putty';
+export type PeerName = 'openssh-server' | 'openssh-client' | 'dropbear' | 'dropbear-client' | 'putty' | 'libssh2';
 
 export interface BinarySpec {
   /** Program name (looked up in PATH, /usr/sbin and /sbin) or absolute path. */
@@ -35,6 +35,8 @@ export const PEERS: Readonly<Record<PeerName, readonly BinarySpec[]>> = {
     { binary: 'plink', debPackage: 'putty-tools' },
     { binary: 'puttygen', debPackage: 'putty-tools' },
   ],
+  // curl's scp:// and sftp:// are libssh2 (Debian's curl is built with it; checked by the tests).
+  libssh2: [{ binary: 'curl', debPackage: 'curl' }],
 };
 
 /** Absolute path of an executable, or undefined. Also searches the sbin dirs a non-root PATH lacks. */
