@@ -57,25 +57,15 @@ test('curl (libssh2) downloads and uploads through scp:// and sftp:// byte for b
   const src = join(fx.dir, 'src.bin');
   writeFileSync(src, data);
 
-  const scpDown = join(fx.dir, 'scp-down.bin');
-  const a = await curl(fx, ['-o', scpDown, `scp://${base}${src}`]);
-  assert.equal(a.code, 0, a.stderr);
-  assert.ok(readFileSync(scpDown).equals(data), 'scp:// download arrives unchanged');
-
-  const sftpUp = join(fx.dir, 'sftp-up.bin');
-  const b = await curl(fx, ['-T', src, `sftp://${base}${sftpUp}`]);
-  assert.equal(b.code, 0, b.stderr);
-  assert.ok(readFileSync(sftpUp).equals(data), 'sftp:// upload arrives unchanged');
-
-  const sftpDown = join(fx.dir, 'sftp-down.bin');
-  const c = await curl(fx, ['-o', sftpDown, `sftp://${base}${src}`]);
-  assert.equal(c.code, 0, c.stderr);
-  assert.ok(readFileSync(sftpDown).equals(data), 'sftp:// download arrives unchanged');
-
-  const scpUp = join(fx.dir, 'scp-up.bin');
-  const d = await curl(fx, ['-T', src, `scp://${base}${scpUp}`]);
-  assert.equal(d.code, 0, d.stderr);
-  assert.ok(readFileSync(scpUp).equals(data), 'scp:// upload arrives unchanged');
+  for (const [scheme, direction] of [['scp', 'download'], ['sftp', 'upload'], ['sftp', 'download'], ['scp', 'upload']] as const) {
+    const out = join(fx.dir, `${scheme}-${direction}.bin`);
+    const r =
+      direction === 'download'
+        ? await curl(fx, ['-o', out, `${scheme}://${base}${src}`])
+        : await curl(fx, ['-T', src, `${scheme}://${base}${out}`]);
+    assert.equal(r.code, 0, `${scheme}:// ${direction}: ${r.stderr}`);
+    assert.ok(readFileSync(out).equals(data), `${scheme}:// ${direction} arrives unchanged`);
+  }
 
   const accepted = fx.events.filter((e) => e.name === 'authenticated').length;
   assert.equal(accepted, 4, 'each transfer logged in with publickey');
