@@ -13,6 +13,11 @@ export const MAX_PACKET_LENGTH = 256 * 1024;
 export interface DecodedPacket {
   payload: Uint8Array;
   seq: number;
+  /**
+   * The payload is a view of a chunk pushed with `owned` (decrypted in place there), not of
+   * memory the decoder owns: the caller of push may reuse that chunk once it is done with it.
+   */
+  borrowed: boolean;
 }
 
 function lengthError(message: string): SshError {
@@ -126,6 +131,27 @@ export class PacketDecoder {
     this.end += data.length;
   }
 
+  /**
+   * Lets go of every owned chunk: bytes still waiting to become a packet (the start of one split
+   * across reads, or everything while the transport is paused) are copied into the decoder's own
+   * buffer. Afterwards the chunks given to push are referenced only by the borrowed payloads
+   * handed out, so their owner may reuse them once those are done with (a socket reader that
+   * recycles its read buffers). At most one packet's beginning is copied per read.
+   */
+  disown(): void {
+    if (!this.adopted && this.queued === 0) return;
+    if (this.adopted) {
+      const rest = this.buf.subarray(this.start, this.end);
+      this.useOwn();
+      this.reserve(rest.length + this.queued);
+      this.buf.set(rest, 0);
+      this.end = rest.length;
+    } else {
+      this.reserve(this.queued);
+    }
+    this.end += this.takeQueued(this.buf, this.end, this.queued);
+  }
+
   /** Switches buf to the decoder's own buffer, empty. */
   private useOwn(): void {
     this.buf = this.own;
@@ -234,6 +260,7 @@ export class PacketDecoder {
     const avail = this.end - this.start;
     let wire: Uint8Array;
     let inPlace: boolean;
+    let inChunk = false;
     if (avail < total && avail + this.queued >= total && o.openInPlace !== undefined) {
       // Split across reads: copied together once, into memory nothing writes again.
       wire = this.assemble(total);
@@ -241,7 +268,8 @@ export class PacketDecoder {
     } else {
       if (!this.gather(total)) return undefined;
       wire = this.buf.subarray(this.start, this.start + total);
-      inPlace = this.adopted && o.openInPlace !== undefined;
+      inChunk = this.adopted;
+      inPlace = inChunk && o.openInPlace !== undefined;
       this.start += total;
     }
     let plain = inPlace ? o.openInPlace!(this.seq, wire) : o.open(this.seq, wire);
@@ -270,8 +298,12 @@ export class PacketDecoder {
     this.seq = (this.seq + 1) >>> 0;
     this.packetsSinceKex++;
     this.bytesSinceKex += total;
-    if (this.decompressor) payload = this.decompressor.decompress(payload, this.maxPacketLength + 1024);
+    let borrowed = inChunk && plain.buffer === wire.buffer;
+    if (this.decompressor) {
+      payload = this.decompressor.decompress(payload, this.maxPacketLength + 1024);
+      borrowed = false;
+    }
     if (payload.length === 0) throw new SshError('ERR_PROTOCOL', 'empty packet payload', { reason: DisconnectReason.PROTOCOL_ERROR });
-    return { payload, seq };
+    return { payload, seq, borrowed };
   }
 }

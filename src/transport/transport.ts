@@ -114,7 +114,14 @@ export class Transport {
 
   // ---- sans-I/O interface --------------------------------------------------------------------
 
-  /** Bytes from the peer. `owned`: the caller gives `data` away (PacketDecoder.push). */
+  /**
+   * Bytes from the peer. `owned`: packets may be decrypted in place inside `data`
+   * (PacketDecoder.push), which nobody else reads meanwhile. Once this returns, nothing here refers
+   * to `data` any more except the payloads of SSH_MSG_CHANNEL_DATA and CHANNEL_EXTENDED_DATA
+   * handed out in 'payload' events (every other payload is copied, and the start of a packet
+   * split across reads is copied too), so the caller may reuse `data` once the consumers of
+   * those channel data have finished with them.
+   */
   receive(data: Uint8Array, owned = false): void {
     if (this.closedValue) return;
     try {
@@ -129,6 +136,7 @@ export class Transport {
       }
       this.decoder.push(rest, owned);
       this.processPackets();
+      if (owned) this.decoder.disown();
     } catch (e) {
       this.fail(e);
     }
@@ -330,7 +338,11 @@ export class Transport {
       }
       const packet = this.decoder.next();
       if (!packet) return;
-      this.dispatch(packet.payload, packet.seq);
+      const p = packet.payload;
+      // Only channel data may stay a view of the caller's chunk (see receive); anything else may
+      // be kept (a KEXINIT for the exchange hash, a request awaiting the application's answer).
+      const keep = packet.borrowed && p[0] !== MSG.CHANNEL_DATA && p[0] !== MSG.CHANNEL_EXTENDED_DATA;
+      this.dispatch(keep ? p.slice() : p, packet.seq);
       this.kx.checkRekeyLimits();
     }
   }

@@ -13,6 +13,13 @@ export interface PairOptions {
   chunk?: number;
   /** Client's answer to host key questions (default accept). */
   acceptHostKey?: boolean;
+  /**
+   * Deliver every chunk as `owned` in one buffer that is overwritten as soon as receive() and
+   * the events it produced are done with (a socket reader recycling its read buffer). Channel
+   * data payloads, which may be views of it, are copied when their event is taken, as a
+   * consumer that finished with them would.
+   */
+  lend?: boolean;
 }
 
 export interface Side {
@@ -33,7 +40,10 @@ export class Pair {
     this.server = { t: new Transport({ ...serverBase, ...opts.server, role: 'server' }), events: [] };
     this.chunk = opts.chunk ?? Infinity;
     this.accept = opts.acceptHostKey ?? true;
+    this.lend = opts.lend ?? false;
   }
+  private readonly lend: boolean;
+  private lent = new Uint8Array(0);
 
   /** Moves bytes and events until neither side has anything more to say. Returns rounds used. */
   run(maxRounds = 10_000): number {
@@ -47,23 +57,43 @@ export class Pair {
 
   private move(from: Side, to: Side, name: 'client' | 'server'): number {
     let n = 0;
+    const lent: Uint8Array[] = [];
     for (let b = from.t.pollTransmit(); b !== undefined; b = from.t.pollTransmit()) {
       const bytes = this.tamper ? this.tamper(name, b) : b;
       n += b.length;
-      if (this.chunk === Infinity) to.t.receive(bytes);
+      if (this.lend) lent.push(new Uint8Array(bytes));
+      else if (this.chunk === Infinity) to.t.receive(bytes);
       else for (let i = 0; i < bytes.length; i += this.chunk) to.t.receive(bytes.subarray(i, i + this.chunk));
+    }
+    if (lent.length > 0) {
+      // Lent reads are cut from the whole stream, as a socket's are: packets straddle them.
+      const all = Buffer.concat(lent);
+      const step = Math.min(this.chunk, all.length);
+      for (let i = 0; i < all.length; i += step) this.deliver(to, all.subarray(i, i + step));
     }
     return n;
   }
 
+  private deliver(to: Side, bytes: Uint8Array): void {
+    if (this.lent.length < bytes.length) this.lent = new Uint8Array(bytes.length);
+    const chunk = this.lent.subarray(0, bytes.length);
+    chunk.set(bytes);
+    to.t.receive(chunk, true);
+    this.drainSide(to, true);
+    this.lent.fill(0xee);
+  }
+
   private drainEvents(): number {
+    return this.drainSide(this.client, false) + this.drainSide(this.server, false);
+  }
+
+  private drainSide(side: Side, copyData: boolean): number {
     let n = 0;
-    for (const side of [this.client, this.server]) {
-      for (let ev = side.t.pollEvent(); ev !== undefined; ev = side.t.pollEvent()) {
-        n++;
-        side.events.push(ev);
-        if (ev.type === 'hostKey') side.t.answerHostKey(ev.id, this.accept);
-      }
+    for (let ev = side.t.pollEvent(); ev !== undefined; ev = side.t.pollEvent()) {
+      n++;
+      const data = copyData && ev.type === 'payload' && (ev.payload[0] === 94 || ev.payload[0] === 95);
+      side.events.push(data && ev.type === 'payload' ? { ...ev, payload: ev.payload.slice() } : ev);
+      if (ev.type === 'hostKey') side.t.answerHostKey(ev.id, this.accept);
     }
     return n;
   }
