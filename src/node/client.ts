@@ -19,7 +19,8 @@ import type { TransportConfig } from '../transport/config.js';
 import { AgentClient } from './agent-client.js';
 import { promptAnswer, signature, type AuthCredential, type KeyboardInteractiveQuestions } from './authenticate.js';
 import { Client } from './client-connection.js';
-import { SocketDriver, SocketReader } from './driver.js';
+import { SocketDriver } from './driver.js';
+import { SocketReader } from './socket-reader.js';
 import { knownHostsPolicy, type HostKeyPolicyOptions } from './host-key-policy.js';
 import type { HostKeyVerifier } from './transport-socket.js';
 

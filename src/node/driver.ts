@@ -3,10 +3,14 @@
  * transmit bytes out (corked, so a burst of packets becomes one write), dispatches events, and
  * keeps one timer armed at the engine's next deadline. This is the only place with I/O.
  */
-import type { OnReadOpts, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { SocketReader } from './socket-reader.js';
 
 export interface SansIoEngine<E> {
-  /** `owned`: the bytes are given away and may be decrypted in place (a socket's fresh chunk). */
+  /**
+   * `owned`: packets may be decrypted in place inside `data`; once receive returns, only the
+   * channel data carried out in events still refer to it (Transport.receive).
+   */
   receive(data: Uint8Array, owned?: boolean): void;
   receiveEnd(): void;
   pollTransmit(): Uint8Array | undefined;
@@ -22,14 +26,6 @@ export interface SansIoEngine<E> {
   readonly closed: boolean;
 }
 
-/** Bytes per socket read while a connection is busy: eight 32 KiB packets, a quarter of the peer's window. */
-const BULK_READ_SIZE = 256 * 1024;
-/** Bytes per socket read otherwise (handshakes, interactive sessions, small commands). */
-const SMALL_READ_SIZE = 16 * 1024;
-/** A read at least this large is handed over (decrypted in place); a smaller one is copied. */
-const HAND_OVER = 16 * 1024;
-/** Small reads in a row after which a bulk reader goes back to the small buffer. */
-const BULK_IDLE_READS = 8;
 /**
  * Unsent bytes in the socket's buffer above which the connection is congested: the engine holds
  * channel data back until the buffer has drained. (The kernel's send buffer comes before this;
@@ -44,60 +40,16 @@ const CONGESTION_LIMIT = 1024 * 1024;
  */
 const READ_PAUSE_LIMIT = 16 * 1024 * 1024;
 
-/**
- * Reads a socket with net.connect's `onread` option instead of a 'data' event per read: large
- * reads into a large buffer, no stream machinery. A large read's buffer is given to the engine
- * (`owned`: packets are decrypted in place inside it and their payloads are views of it) and
- * the next read gets a new buffer. A small read is copied by the engine and its buffer reused.
- *
- * The buffer starts small (16 KiB) and becomes 256 KiB once a read fills it, until reads have
- * been small for a while: a 256 KiB buffer for every connection cost the hush client ~14% of
- * its CPU in a connect + auth + `exec true` loop (allocation and the garbage collections its
- * external memory triggers: 3.0 against 2.6 ms of user CPU per connection, measured with a
- * scratch load loop), and an idle connection never pins more than 16 KiB.
- * Pass `reader.onread` to net.connect and the reader to the driver.
- */
-export class SocketReader {
-  private buffer: Buffer | undefined;
-  private bulk = false;
-  private smallReads = 0;
-  readonly onread: OnReadOpts = {
-    buffer: (): Uint8Array => (this.buffer ??= Buffer.allocUnsafeSlow(this.bulk ? BULK_READ_SIZE : SMALL_READ_SIZE)),
-    callback: (n: number, buf: Uint8Array): boolean => {
-      const owned = n >= HAND_OVER;
-      if (owned) {
-        this.buffer = undefined;
-        this.smallReads = 0;
-        if (n === buf.length) this.bulk = true;
-      } else if (this.bulk && ++this.smallReads >= BULK_IDLE_READS) {
-        this.bulk = false;
-        this.buffer = undefined; // copied below, so the large buffer can go
-      }
-      this.deliver(buf.subarray(0, n), owned);
-      return true; // false would pause the socket; the SSH window is the flow control
-    },
-  };
-  private sink: ((data: Uint8Array, owned: boolean) => void) | undefined;
-  /** Bytes that arrived before a driver was attached (e.g. the server's version line), copied. */
-  private early: Uint8Array[] = [];
-
-  private deliver(data: Uint8Array, owned: boolean): void {
-    if (this.sink) this.sink(data, owned);
-    else this.early.push(owned ? data : new Uint8Array(data));
-  }
-
-  /** @internal called by the driver */
-  attach(sink: (data: Uint8Array, owned: boolean) => void): void {
-    this.sink = sink;
-    const early = this.early;
-    this.early = [];
-    for (const b of early) sink(b, true);
-  }
-}
-
 export interface DriverOptions<E> {
-  /** The socket was opened with `onread: reader.onread`: bytes come from the reader, not 'data' events. */
+  /** The socket reads with `reader.onread` (or reader.adopt): bytes come from the reader, not 'data' events. */
   reader?: SocketReader;
+  /**
+   * The channel data an event carries, if any: with a reader, such views may be of a lent read
+   * buffer, which is reused only if every one of them was claimed (SocketReader.claim).
+   */
+  viewOf?: (event: E) => Uint8Array | undefined;
+  /** Called for every chunk read from the socket, before the engine sees it. */
+  onReceive?: () => void;
   /** Called for every engine event, in order. It may call into the engine. */
   onEvent(event: E): void;
   /** An exception thrown by onEvent: the connection is dropped (default: only that). */
@@ -123,13 +75,21 @@ export class SocketDriver<E> {
   ) {
     this.now = options.now ?? Date.now;
     socket.setNoDelay(true); // without it a handshake on loopback waits on delayed ACKs
-    if (options.reader) {
-      options.reader.attach((chunk: Uint8Array, owned: boolean): void => {
+    const reader = options.reader;
+    if (reader) {
+      reader.attach((chunk: Uint8Array, owned: boolean): void => {
+        options.onReceive?.();
+        const nested = this.pumping;
         engine.receive(chunk, owned);
         this.pump();
+        // Events this delivery produced that were not followed out (a pump already running
+        // will deliver them later, or a handler failed): its buffer cannot be vouched for.
+        // Without viewOf nothing counts the views that left: the buffer is never reused.
+        if (nested || this.ended || !options.viewOf) reader.forfeit();
       });
     } else {
       socket.on('data', (chunk: Uint8Array): void => {
+        options.onReceive?.();
         engine.receive(chunk, true); // a new Buffer per read, referenced by nothing else
         this.pump();
       });
@@ -175,6 +135,10 @@ export class SocketDriver<E> {
         this.again = false;
         this.flush();
         for (let ev = this.engine.pollEvent(); ev !== undefined; ev = this.engine.pollEvent()) {
+          if (this.options.viewOf && this.options.reader) {
+            const view = this.options.viewOf(ev);
+            if (view) this.options.reader.handedOut(view);
+          }
           try {
             this.options.onEvent(ev);
           } catch (e) {

@@ -141,25 +141,36 @@ export function runWithPipes(session: SessionChannel, child: ProgramProcess, rea
     stdout.pipe(session.stdout);
     stderr.pipe(session.stderr);
   }
-  // The client's data for one socket read arrives as several packets in one go: the program's
-  // stdin is corked until the next tick so they reach it in one writev, not one write each.
+  // The client's data is written to the program's stdin as it comes, and the client's window
+  // refilled as each write completes (so the read buffers it was read into can be reused). The
+  // window bounds what is in flight. The packets of one socket read arrive in one go: stdin is
+  // corked until the next tick so they reach the program in one writev, not one write each.
   let corked = false;
-  session.stdin.on('data', () => {
-    if (corked || stdin.destroyed) return;
-    corked = true;
-    stdin.cork();
-    process.nextTick(() => {
-      corked = false;
-      stdin.uncork();
-    });
+  let discarding = false;
+  session.setInputSink({
+    data: (data, done) => {
+      if (discarding || stdin.destroyed) {
+        done();
+        return;
+      }
+      if (!corked) {
+        corked = true;
+        stdin.cork();
+        process.nextTick(() => {
+          corked = false;
+          stdin.uncork();
+        });
+      }
+      stdin.write(data, () => done());
+    },
+    end: () => {
+      if (!discarding && !stdin.destroyed) stdin.end();
+    },
   });
-  session.stdin.pipe(stdin);
 
   const discardInput = (): void => {
     // The program no longer reads: what the client still sends is dropped, its window refilled.
-    session.stdin.unpipe(stdin);
-    session.stdin.on('data', () => undefined);
-    session.stdin.resume();
+    discarding = true;
   };
   stdin.on('error', discardInput);
   stdin.on('close', discardInput);

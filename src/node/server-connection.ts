@@ -20,6 +20,7 @@ import { publicKeyType } from '../keys/public-key.js';
 import { refusalDelay } from './authenticate.js';
 import { authorizedKeysPolicy } from './authorized-keys-policy.js';
 import { SocketDriver } from './driver.js';
+import { SocketReader } from './socket-reader.js';
 import type { Server } from './server.js';
 import type { ConnectionInfo, ServerAuthPolicy } from './server-options.js';
 import { DEFAULT_SESSION_HIGH_WATER, SessionChannel, type SessionContext } from './session-channel.js';
@@ -89,12 +90,18 @@ export class ServerConnection {
   private unanswered = 0;
   private aliveTimer: NodeJS.Timeout | undefined;
 
+  /** Reads the socket into recycled buffers (undefined: this Node's sockets could not be adopted). */
+  private reader: SocketReader | undefined;
+
   start(): void {
-    this.socket.on('data', () => {
-      this.lastHeard = Date.now();
-      this.unanswered = 0;
-    });
+    const reader = new SocketReader();
+    this.reader = reader.adopt(this.socket) ? reader : undefined;
     this.driver = new SocketDriver<ServerEngineEvent>(this.socket, this.engine, {
+      ...(this.reader ? { reader: this.reader, viewOf: (ev: ServerEngineEvent) => (ev.type === 'data' ? ev.data : undefined) } : {}),
+      onReceive: () => {
+        this.lastHeard = Date.now();
+        this.unanswered = 0;
+      },
       onEvent: (ev) => this.guard(() => this.onEvent(ev)),
       onSocketClose: (err) => this.finish(err ? new SshError('ERR_CONNECTION_LOST', err.message, { cause: err }) : undefined),
     });
@@ -282,6 +289,7 @@ export class ServerConnection {
       sendRequest: (ch: number, type: string, wantReply: boolean, data?: Uint8Array) => this.guard(() => c.sendRequest(ch, type, wantReply, data)),
       answerRequest: (ch: number, requestId: number, ok: boolean) => this.guard(() => c.answerRequest(ch, requestId, ok)),
       flush: () => this.guard(() => this.driver.pump()),
+      claim: (data: Uint8Array) => this.reader?.claim(data),
     };
     const session = new SessionChannel(id, this.context!, owner, this.server.options.sessionHighWater ?? DEFAULT_SESSION_HIGH_WATER);
     this.sessions.set(id, session);

@@ -33,6 +33,19 @@ export interface SessionChannelOwner {
   answerRequest(id: number, requestId: number, ok: boolean): void;
   /** Makes the owner send what the calls above produced. */
   flush(): void;
+  /**
+   * Claims channel data being delivered now (SocketReader.claim): the returned function is
+   * called once the bytes are no longer needed, so their read buffer may be reused.
+   */
+  claim?(data: Uint8Array): (() => void) | undefined;
+}
+
+/** Where the client's data goes when it bypasses session.stdin (see SessionChannel.setInputSink). */
+export interface InputSink {
+  /** Bytes from the client; call `done` once they have been taken (written to the program). */
+  data(data: Uint8Array, done: () => void): void;
+  /** The client's EOF. */
+  end(): void;
 }
 
 /** The connection a session belongs to, as the session handler sees it. */
@@ -183,6 +196,8 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> {
   private exiting = false;
   private ended = false;
   private isClosed = false;
+  private eofReceived = false;
+  private sink: InputSink | undefined;
 
   /** @internal created by the server for each accepted session channel */
   constructor(
@@ -272,6 +287,21 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> {
     this.owner.flush();
   }
 
+  /**
+   * @internal The client's data goes to `sink` rather than through session.stdin, with the
+   * window refilled as the sink reports each piece taken (process-session writes it to the
+   * program's stdin and reports when the write completed). The views it gets are claimed from
+   * the connection's reader, so the read buffers come back once the program took the bytes.
+   * What session.stdin already holds goes first; an EOF already received follows it.
+   */
+  setInputSink(sink: InputSink): void {
+    this.sink = sink;
+    for (let chunk = this.input.read() as Buffer | null; chunk !== null; chunk = this.input.read() as Buffer | null) {
+      sink.data(chunk, () => undefined); // credited by the stream as it was read out
+    }
+    if (this.eofReceived) sink.end();
+  }
+
   // ---- fed by the server ----------------------------------------------------------------------
 
   /** @internal */
@@ -282,12 +312,29 @@ export class SessionChannel extends EventEmitter<SessionChannelEvents> {
       this.owner.flush();
       return;
     }
-    this.input.deliver(data);
+    const sink = this.sink;
+    if (!sink) {
+      this.input.deliver(data);
+      return;
+    }
+    const release = this.owner.claim?.(data);
+    const n = data.length;
+    let taken = false;
+    sink.data(data, () => {
+      if (taken) return;
+      taken = true;
+      release?.();
+      if (this.isClosed) return;
+      this.owner.consume(this.id, n);
+      this.owner.flush();
+    });
   }
 
   /** @internal */
   onEof(): void {
+    this.eofReceived = true;
     this.input.push(null);
+    this.sink?.end();
   }
 
   /** @internal */

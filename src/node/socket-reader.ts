@@ -1,0 +1,196 @@
+/**
+ * Reads a socket with net.Socket's `onread` option instead of a 'data' event per read: large
+ * reads into a large buffer, no stream machinery, and read buffers used again rather than a new
+ * one per read.
+ *
+ * - A read of at least HAND_OVER bytes is lent to the engine (`owned`: packets are decrypted in
+ *   place inside it and channel data payloads are views of it; Transport.receive). A smaller
+ *   read is copied by the engine and its buffer is reused at once.
+ * - A lent buffer comes back for later reads once every view of it that left the engine has
+ *   been claimed by a consumer (claim) and each claim released (the program's stdin took the
+ *   bytes). A view nobody claimed (a stream handed to application code, which may keep it)
+ *   leaves the buffer to the garbage collector, as before. Claims are per connection, so a
+ *   buffer never carries one connection's bytes into another's views.
+ *
+ * Why: a new buffer per read is as much external memory as the data itself (1 GiB per GiB
+ * uploaded), and V8 counts external memory allocated since its last full collection against
+ * the old generation's limit. Above 8 MB of heap (any real server) that started a full
+ * collection every 100-200 MB of upload: 5-11 mark-compacts per GiB, run on V8's helper
+ * threads beside the connection (ssh -> hushd, 1 GiB of aes128-gcm into `cat`, measured with
+ * --trace-gc: 202 mark-compacts in 12 uploads with a buffer per read, 1 with recycled ones).
+ *
+ * The buffer starts small (16 KiB) and becomes 256 KiB once a read fills it, until reads have
+ * been small for a while: a 256 KiB buffer for every connection cost the hush client ~14% of
+ * its CPU in a connect + auth + `exec true` loop, and an idle connection never pins more than
+ * 16 KiB (its recycled buffers are let go when it goes quiet).
+ */
+import type { OnReadOpts, Socket } from 'node:net';
+
+/** Bytes per socket read while a connection is busy: eight 32 KiB packets, a quarter of the peer's window. */
+const BULK_READ_SIZE = 256 * 1024;
+/** Bytes per socket read otherwise (handshakes, interactive sessions, small commands). */
+const SMALL_READ_SIZE = 16 * 1024;
+/** A read at least this large is lent to the engine (decrypted in place); a smaller one is copied. */
+const HAND_OVER = 16 * 1024;
+/** Small reads in a row after which a bulk reader goes back to the small buffer. */
+const BULK_IDLE_READS = 8;
+/**
+ * Bulk buffers kept for reuse. The peer's window bounds what consumers hold (2 MiB by default:
+ * about nine buffers), so a transfer settles on a dozen buffers; beyond that they are dropped.
+ */
+const MAX_FREE = 12;
+
+/** A lent read buffer: recycled when the delivery and every claim on it are done. */
+class Lease {
+  /** The delivery's own reference, then one per claim. */
+  private refs = 1;
+  /** Views of the buffer that the engine's events carried out, and how many were claimed. */
+  handed = 0;
+  claimed = 0;
+  /** All views were claimed: the buffer may come back once the references are released. */
+  private recyclable = false;
+
+  constructor(
+    readonly buffer: Buffer,
+    private readonly home: SocketReader,
+  ) {}
+
+  retain(): () => void {
+    this.refs++;
+    this.claimed++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.release();
+    };
+  }
+
+  /** The delivery is over: every view that left was claimed (or the buffer is left to the GC). */
+  settle(): void {
+    if (this.handed !== this.claimed) return; // someone may keep a view: never reused
+    this.recyclable = true;
+    this.release();
+  }
+
+  private release(): void {
+    if (--this.refs === 0 && this.recyclable) this.home.recycle(this.buffer);
+  }
+}
+
+export type ReceiveSink = (data: Uint8Array, owned: boolean) => void;
+
+export class SocketReader {
+  private buffer: Buffer | undefined;
+  private bulk = false;
+  private smallReads = 0;
+  private free: Buffer[] = [];
+  /** The lent buffer being delivered now: views handed out and claims are counted against it. */
+  private current: Lease | undefined;
+  readonly onread: OnReadOpts = {
+    buffer: (): Uint8Array => (this.buffer ??= this.bulk ? (this.free.pop() ?? Buffer.allocUnsafeSlow(BULK_READ_SIZE)) : Buffer.allocUnsafeSlow(SMALL_READ_SIZE)),
+    callback: (n: number, buf: Uint8Array): boolean => {
+      this.read(n, buf as Buffer);
+      return true; // false would pause the socket; the SSH window is the flow control
+    },
+  };
+  private sink: ReceiveSink | undefined;
+  /** Bytes that arrived before a driver was attached (e.g. the server's version line). */
+  private early: Uint8Array[] = [];
+
+  /**
+   * Reads an accepted socket (one net.Server created) with this reader, as net.connect's
+   * `onread` would. Node offers `onread` only to sockets it connects, so this sets the same
+   * state its Socket constructor sets for that option; it returns false (the socket goes on
+   * with 'data' events) if this Node's sockets do not look as expected, or if the socket has
+   * already read anything. Call it in the 'connection' callback, before any read completed.
+   */
+  adopt(socket: Socket): boolean {
+    const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
+    if (typeof handle?.useUserBuffer !== 'function' || socket.bytesRead !== 0 || socket.readableLength !== 0) return false;
+    const symbols = new Map(Object.getOwnPropertySymbols(socket).map((s) => [s.description, s] as const));
+    const kBuffer = symbols.get('kBuffer');
+    const kBufferCb = symbols.get('kBufferCb');
+    const kBufferGen = symbols.get('kBufferGen');
+    if (!kBuffer || !kBufferCb || !kBufferGen) return false;
+    const fields = socket as unknown as Record<symbol, unknown>;
+    if (fields[kBuffer] !== null || fields[kBufferCb] !== null || fields[kBufferGen] !== null) return false;
+    const first = this.onread.buffer as () => Uint8Array;
+    const buf = first();
+    fields[kBuffer] = buf;
+    fields[kBufferGen] = first;
+    fields[kBufferCb] = (this.onread as { callback: (n: number, b: Uint8Array) => boolean }).callback;
+    handle.useUserBuffer(buf);
+    return true;
+  }
+
+  private read(n: number, buf: Buffer): void {
+    if (n < HAND_OVER) {
+      if (this.bulk && ++this.smallReads >= BULK_IDLE_READS) {
+        this.bulk = false;
+        this.buffer = undefined; // copied by the engine, so the large buffer can go
+        this.free = [];
+      }
+      this.deliver(buf.subarray(0, n), false);
+      return;
+    }
+    this.buffer = undefined; // the next read gets another buffer; this one is lent
+    this.smallReads = 0;
+    if (n === buf.length) this.bulk = true;
+    const lease = new Lease(buf, this);
+    this.current = lease;
+    try {
+      this.deliver(buf.subarray(0, n), true);
+    } finally {
+      this.current = undefined;
+    }
+    lease.settle();
+  }
+
+  private deliver(data: Uint8Array, owned: boolean): void {
+    if (this.sink) {
+      this.sink(data, owned);
+      return;
+    }
+    // Kept until a driver attaches: copied, so the read buffer stays free to be reused.
+    this.early.push(new Uint8Array(data));
+  }
+
+  /** @internal the driver saw `view` leave the engine in an event (channel data). */
+  handedOut(view: Uint8Array): void {
+    const lease = this.current;
+    if (lease && view.buffer === lease.buffer.buffer) lease.handed++;
+  }
+
+  /**
+   * @internal The delivery could not follow every event out (the driver was already running, or
+   * the connection failed): its buffer is left to the garbage collector.
+   */
+  forfeit(): void {
+    if (this.current) this.current.handed = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * A consumer of `view` (channel data from an event being handled now) promises to call the
+   * returned function once it no longer needs the bytes; until then its read buffer is not
+   * reused. Returns undefined if `view` is not of a lent buffer (nothing to release).
+   */
+  claim(view: Uint8Array): (() => void) | undefined {
+    const lease = this.current;
+    if (!lease || view.buffer !== lease.buffer.buffer) return undefined;
+    return lease.retain();
+  }
+
+  /** @internal a lent buffer is free again */
+  recycle(buffer: Buffer): void {
+    if (this.bulk && buffer.length === BULK_READ_SIZE && this.free.length < MAX_FREE) this.free.push(buffer);
+  }
+
+  /** @internal called by the driver */
+  attach(sink: ReceiveSink): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = [];
+    for (const b of early) sink(b, true);
+  }
+}
