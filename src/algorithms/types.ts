@@ -44,6 +44,12 @@ export interface PacketSealer {
    * written them all): a sealer that writes packets into memory of its own may reuse it.
    */
   recycle?(): void;
+  /**
+   * Marks everything sealTo handed out so far; once all of it has been written, written(mark)
+   * lets the sealer reuse the memory it was sealed into (while later pieces are still queued).
+   */
+  mark?(): number;
+  written?(mark: number): void;
 }
 
 /**

@@ -53,7 +53,7 @@ class NativeSealer implements PacketSealer {
     return wire.length;
   }
 
-  private readonly slab = new Slab();
+  private readonly slab = new Slab(256 * 1024, true);
 
   /**
    * Everything sealed so far has been written and dropped: the slab is reused from its start,
@@ -62,6 +62,14 @@ class NativeSealer implements PacketSealer {
    */
   recycle(): void {
     this.slab.rewind();
+  }
+
+  mark(): number {
+    return this.slab.mark();
+  }
+
+  written(mark: number): void {
+    this.slab.written(mark);
   }
 
   /**

@@ -112,6 +112,10 @@ export function takeKey(what: string, algorithm: string, key: Uint8Array, length
 }
 
 const NO_SLAB: Uint8Array = new Uint8Array(0);
+/** Full slabs awaiting written() at most (a writer that never calls it leaks nothing). */
+const MAX_RETIRED = 32;
+/** Slabs kept for reuse: a 2 MiB channel window in flight is eight. */
+const MAX_SPARE = 8;
 
 /**
  * Buffers cut one after another from 256 KiB slabs: one allocation per slab instead of one per
@@ -122,13 +126,30 @@ const NO_SLAB: Uint8Array = new Uint8Array(0);
 export class Slab {
   private slab: Uint8Array = NO_SLAB;
   private used = 0;
+  /**
+   * With `reuse`: full slabs wait in `retired`, tagged with the epoch they were last cut in,
+   * until written() says every slice of that epoch was written; then they are cut again
+   * instead of a new slab being allocated (a socket that cannot take a burst at once would
+   * otherwise cost a new slab per 256 KiB sent: ~10-15% of a bulk download's bytes).
+   */
+  private readonly retired: Array<{ slab: Uint8Array; epoch: number }> = [];
+  private readonly spare: Uint8Array[] = [];
+  private epoch = 0;
 
-  constructor(private readonly size = 256 * 1024) {}
+  constructor(
+    private readonly size = 256 * 1024,
+    private readonly reuse = false,
+  ) {}
 
   /** n bytes, not zero-filled. */
   cut(n: number): Uint8Array {
     if (this.used + n > this.slab.length) {
-      this.slab = allocUninitialized(Math.max(this.size, n));
+      if (this.reuse && this.slab.length === this.size) {
+        this.retired.push({ slab: this.slab, epoch: this.epoch });
+        // Never told (a writer without callbacks): the oldest are left to the garbage collector.
+        if (this.retired.length > MAX_RETIRED) this.retired.shift();
+      }
+      this.slab = (n <= this.size ? this.spare.pop() : undefined) ?? allocUninitialized(Math.max(this.size, n));
       this.used = 0;
     }
     const out = this.slab.subarray(this.used, this.used + n);
@@ -136,15 +157,32 @@ export class Slab {
     return out;
   }
 
+  /** Ends the current epoch and returns it: pass it to written() once what was cut so far is written. */
+  mark(): number {
+    return this.epoch++;
+  }
+
+  /** Every slice cut up to the end of `epoch` (a mark) is referenced no more. */
+  written(epoch: number): void {
+    while (this.retired.length > 0 && this.retired[0]!.epoch <= epoch) this.keep(this.retired.shift()!.slab);
+  }
+
+  private keep(slab: Uint8Array): void {
+    if (this.spare.length < MAX_SPARE) this.spare.push(slab);
+  }
+
   /** Nothing cut so far is referenced any more: cut again from the start of the same slab. */
   rewind(): void {
     this.used = 0;
+    for (const r of this.retired.splice(0)) this.keep(r.slab);
   }
 
-  /** Lets go of the slab (an idle connection holds none). */
+  /** Lets go of the slabs (an idle connection holds none). */
   release(): void {
     this.slab = NO_SLAB;
     this.used = 0;
+    this.retired.length = 0;
+    this.spare.length = 0;
   }
 
   /** Bytes of slab held. */

@@ -64,6 +64,10 @@ export class ServerEngine {
   releaseTransmitted(): void {
     this.transport.releaseTransmitted();
   }
+  /** See Transport.markTransmitted. */
+  markTransmitted(): (() => void) | undefined {
+    return this.transport.markTransmitted();
+  }
   /** The fast form of pollTransmit: every piece of wire bytes ready now, in order (see Transport.transmitTo). */
   transmitTo(write: (piece: Uint8Array) => void): boolean {
     let any = false;

@@ -18,6 +18,8 @@ export interface SansIoEngine<E> {
   transmitTo?(write: (piece: Uint8Array) => void): boolean;
   /** Every piece transmitTo handed out has been written by the socket and is referenced no more. */
   releaseTransmitted?(): void;
+  /** Marks what transmitTo handed out so far; call the result once the socket wrote all of it. */
+  markTransmitted?(): (() => void) | undefined;
   /** The socket holds more than the driver's limit of unsent bytes (true), or has drained (false). */
   setCongested?(on: boolean): void;
   pollEvent(): E | undefined;
@@ -173,6 +175,13 @@ export class SocketDriver<E> {
       this.corked = false;
       e.transmitTo(this.writePiece);
       if (this.corked) {
+        // The last piece goes with a callback: once it is written, so is everything before it,
+        // and the memory it was all sealed into can be used again.
+        const written = e.markTransmitted?.();
+        const last = this.held!;
+        this.held = undefined;
+        if (written) this.socket.write(last, () => written());
+        else this.socket.write(last);
         this.socket.uncork();
         // Written at once (nothing left in the socket's buffer, no write in flight): the memory
         // the packets were sealed into can be used for the next ones.
@@ -222,12 +231,15 @@ export class SocketDriver<E> {
   }
 
   private corked = false;
+  /** The last piece handed to writePiece, written by flush (with a callback) or by the next piece. */
+  private held: Uint8Array | undefined;
   private readonly writePiece = (piece: Uint8Array): void => {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
     }
-    this.socket.write(piece);
+    if (this.held) this.socket.write(this.held);
+    this.held = piece;
   };
 
   private armTimer(): void {

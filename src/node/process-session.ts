@@ -64,6 +64,8 @@ const OUTPUT_READ_SMALL = 4 * 1024;
  * alternated: median 1.50 s against 1.64 s with 64 KiB reads).
  */
 const OUTPUT_READ_LARGE = 256 * 1024;
+/** Large buffers tracked while queued, and kept for reuse (the session's high-water mark is 1 MiB). */
+const MAX_GIVEN = 8;
 
 /**
  * Reads one output stream of a program (started natively, with net.Socket's `onread`) straight
@@ -79,17 +81,23 @@ export class OutputReader {
   private size = OUTPUT_READ_SMALL;
   private socket: Socket | undefined;
   private paused = false;
+  /** Buffers given to the channel's queue; free again once the queue has emptied (it copies into packets). */
+  private given: Buffer[] = [];
+  private spare: Buffer[] = [];
   readonly onread: OnReadOpts = {
     // Small until the program writes in bulk: a command with little output (the common case)
     // does not cost two large buffers per session.
-    buffer: (): Uint8Array => (this.buffer ??= Buffer.allocUnsafeSlow(this.size)),
+    buffer: (): Uint8Array => (this.buffer ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.size)),
     callback: (n: number, buf: Uint8Array): boolean => {
       if (n === buf.length && this.size < OUTPUT_READ_LARGE) {
         this.size = OUTPUT_READ_LARGE;
         this.buffer = undefined; // the next read gets the large one
       }
       const queued = this.session.sendOutput(buf.subarray(0, n), this.stderr);
-      if (queued > 0) this.buffer = undefined; // the channel's queue holds it until the window opens
+      if (queued > 0) {
+        this.buffer = undefined; // the channel's queue holds it until the window opens
+        if (buf.length === OUTPUT_READ_LARGE && this.given.length < MAX_GIVEN) this.given.push(buf as Buffer);
+      }
       if (queued < this.highWater) return true;
       this.paused = true;
       return false; // paused: resumed by the channel's 'writable'
@@ -102,6 +110,10 @@ export class OutputReader {
     private readonly highWater = DEFAULT_SESSION_HIGH_WATER,
   ) {
     session.outputWritable.push((queued) => {
+      if (queued === 0 && this.given.length > 0) {
+        // Everything queued went out (copied into packets): the buffers are free again.
+        for (const b of this.given.splice(0)) if (this.spare.length < MAX_GIVEN) this.spare.push(b);
+      }
       if (this.paused && queued < this.highWater) {
         this.paused = false;
         this.socket?.resume();

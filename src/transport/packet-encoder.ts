@@ -46,6 +46,17 @@ export class PacketEncoder {
     this.sealer.recycle?.();
   }
 
+  /**
+   * See PacketSealer.mark: returns what to call once every piece handed out so far has been
+   * written (bound to this sealer, so a rekey in between makes it harmless).
+   */
+  markHandedOut(): (() => void) | undefined {
+    const s = this.sealer;
+    if (!s.mark || !s.written) return undefined;
+    const m = s.mark();
+    return () => s.written!(m);
+  }
+
   resetCounters(): void {
     this.bytesSinceKex = 0;
     this.packetsSinceKex = 0;

@@ -171,6 +171,15 @@ export class Transport {
     if (this.out.isEmpty) this.encoder.recycle();
   }
 
+  /**
+   * Marks the wire bytes handed out so far (all of them: only when nothing is left to hand
+   * out). The caller calls the returned function once the socket has written them all, even
+   * if more were handed out since; their memory may then be reused (PacketSealer.mark).
+   */
+  markTransmitted(): (() => void) | undefined {
+    return this.out.isEmpty ? this.encoder.markHandedOut() : undefined;
+  }
+
   /** True when pollTransmit has bytes. */
   get hasTransmit(): boolean {
     return !this.out.isEmpty;
