@@ -87,13 +87,13 @@ export class SocketReader {
   private free: Buffer[] = [];
   /** The lent buffer being delivered now: views handed out and claims are counted against it. */
   private current: Lease | undefined;
-  readonly onread: OnReadOpts = {
-    buffer: (): Uint8Array => (this.buffer ??= this.bulk ? (this.free.pop() ?? Buffer.allocUnsafeSlow(BULK_READ_SIZE)) : Buffer.allocUnsafeSlow(SMALL_READ_SIZE)),
-    callback: (n: number, buf: Uint8Array): boolean => {
-      this.read(n, buf as Buffer);
-      return true; // false would pause the socket; the SSH window is the flow control
-    },
+  private readonly nextBuffer = (): Buffer =>
+    (this.buffer ??= this.bulk ? (this.free.pop() ?? Buffer.allocUnsafeSlow(BULK_READ_SIZE)) : Buffer.allocUnsafeSlow(SMALL_READ_SIZE));
+  private readonly onRead = (n: number, buf: Uint8Array): boolean => {
+    this.read(n, buf as Buffer);
+    return true; // false would pause the socket; the SSH window is the flow control
   };
+  readonly onread: OnReadOpts = { buffer: this.nextBuffer, callback: this.onRead };
   private sink: ReceiveSink | undefined;
   /** Bytes that arrived before a driver was attached (e.g. the server's version line). */
   private early: Uint8Array[] = [];
@@ -115,11 +115,10 @@ export class SocketReader {
     if (!kBuffer || !kBufferCb || !kBufferGen) return false;
     const fields = socket as unknown as Record<symbol, unknown>;
     if (fields[kBuffer] !== null || fields[kBufferCb] !== null || fields[kBufferGen] !== null) return false;
-    const first = this.onread.buffer as () => Uint8Array;
-    const buf = first();
+    const buf = this.nextBuffer();
     fields[kBuffer] = buf;
-    fields[kBufferGen] = first;
-    fields[kBufferCb] = (this.onread as { callback: (n: number, b: Uint8Array) => boolean }).callback;
+    fields[kBufferGen] = this.nextBuffer;
+    fields[kBufferCb] = this.onRead;
     handle.useUserBuffer(buf);
     return true;
   }
