@@ -11,12 +11,14 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pinnedCommand } from './pinning.js';
 
 const CHILD = fileURLToPath(new URL('./isolated-child.js', import.meta.url));
 
-export function runIsolated<T>(module: URL, fn: string, args: readonly unknown[]): Promise<T> {
+/** `cpus`: run the child on these CPUs only (taskset list; see pinning.ts). */
+export function runIsolated<T>(module: URL, fn: string, args: readonly unknown[], cpus?: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CHILD, module.href, fn, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(...pinnedCommand(process.execPath, [CHILD, module.href, fn, JSON.stringify(args)], cpus), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));

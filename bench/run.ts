@@ -23,6 +23,7 @@ import { benchSetup, SETUP_GENERATORS } from './setup.js';
 import { benchScale, scaleTable } from './scale.js';
 import { benchChannels, channelsTable } from './channels.js';
 import { SSH2_VERSION, ssh2UsesBinding } from './ssh2-load.js';
+import { describePinning, throughputPinning } from './pinning.js';
 
 interface Row {
   group: string;
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
     `hush ${HUSH_VERSION} benchmark${quick ? ' (--quick)' : ''}`,
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `node ${process.version}, OpenSSL ${process.versions.openssl}; ${reps} repetition(s), median [min-max]`,
+    describePinning(throughputPinning()),
     `ssh2 ${SSH2_VERSION} as installed: crypto ${ssh2UsesBinding('installed') ? 'in its native binding (sshcrypto.node, built at install)' : 'in JavaScript (its native binding was not built)'}; "pure JS": the same package without the binding`,
   ];
   const lines: string[] = [];

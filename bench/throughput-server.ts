@@ -21,6 +21,7 @@ import { freePort, startSshd } from '../test/harness/peers.js';
 import { cpuSeconds, startChild } from './setup.js';
 import { runIsolated } from './isolated.js';
 import { loadSsh2, ssh2Path, type Ssh2Flavour } from './ssh2-load.js';
+import { pinnedCommand, pinProcess, throughputPinning } from './pinning.js';
 
 const HERE = new URL(import.meta.url);
 
@@ -65,13 +66,14 @@ async function sshRun(
   direction: string,
   bytes: number,
   serverCpu: () => number,
+  clientCpus: string | undefined,
 ): Promise<{ mibPerSec: number; serverCpuPerGiB: number; clientCpuPerGiB: number }> {
   const ssh = `ssh -p ${port} -i ${keyPath} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o Ciphers=${cipher}${mac ? ` -o MACs=${mac}` : ''} root@127.0.0.1`;
   const transfer = direction === 'download' ? `${ssh} 'head -c ${bytes} /dev/zero' > /dev/null` : `head -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'`;
   const cpu0 = serverCpu();
   const start = process.hrtime.bigint();
   const { elapsed, times } = await new Promise<{ elapsed: number; times: string }>((resolve, reject) => {
-    const p = spawn('sh', ['-c', `${transfer} && times`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(...pinnedCommand('sh', ['-c', `${transfer} && times`], clientCpus), { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     let out = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -251,15 +253,20 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
   const ssh2 = await startSsh2Server('installed', hostKeyFile, line);
   const ssh2Js = await startSsh2Server('pure-js', hostKeyFile, line);
   const sshdCpu = () => cpuSeconds(sshd.pid);
+  // Client and server on CPUs of their own (pinning.ts); sessions inherit their server's.
+  const pin = throughputPinning();
+  for (const pid of [sshd.pid, hushd.child.pid!, ssh2.child.pid!, ssh2Js.child.pid!]) pinProcess(pid, pin?.server);
+  const run = (port: number, cipher: string, mac: string | undefined, direction: 'download' | 'upload', cpu: () => number) =>
+    sshRun(port, keyPath, cipher, mac, direction, bytes, cpu, pin?.client);
   const out: ServerThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
       for (const { cipher, mac } of BENCH_CIPHERS) {
         for (const direction of ['download', 'upload'] as const) {
-          out.push({ cipher, direction, implementation: 'ssh -> hush server', ...(await sshRun(hushdPort, keyPath, cipher, mac, direction, bytes, hushdCpu)) });
-          out.push({ cipher, direction, implementation: 'ssh -> sshd', ...(await sshRun(sshd.port, keyPath, cipher, mac, direction, bytes, sshdCpu)) });
-          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server', ...(await sshRun(ssh2.port, keyPath, cipher, mac, direction, bytes, ssh2.cpu)) });
-          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server (pure JS)', ...(await sshRun(ssh2Js.port, keyPath, cipher, mac, direction, bytes, ssh2Js.cpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> hush server', ...(await run(hushdPort, cipher, mac, direction, hushdCpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> sshd', ...(await run(sshd.port, cipher, mac, direction, sshdCpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server', ...(await run(ssh2.port, cipher, mac, direction, ssh2.cpu)) });
+          out.push({ cipher, direction, implementation: 'ssh -> ssh2 server (pure JS)', ...(await run(ssh2Js.port, cipher, mac, direction, ssh2Js.cpu)) });
           // Each pair in a process of its own (see isolated.ts).
           out.push({ cipher, direction, implementation: 'hush <-> hush', mibPerSec: await runIsolated<number>(HERE, 'hushPairFresh', [cipher, mac ?? null, direction, bytes, keyPath]) });
           out.push({ cipher, direction, implementation: 'ssh2 <-> ssh2', mibPerSec: await runIsolated<number>(HERE, 'ssh2Pair', ['installed', cipher, mac ?? null, direction, bytes, hostKeyPem]) });

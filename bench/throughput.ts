@@ -15,6 +15,7 @@ import { connect } from '../src/node/client.js';
 import { startSshd } from '../test/harness/peers.js';
 import { runIsolated } from './isolated.js';
 import { loadSsh2, type Ssh2Flavour } from './ssh2-load.js';
+import { pinnedCommand, pinProcess, throughputPinning } from './pinning.js';
 
 const HERE = new URL(import.meta.url);
 
@@ -70,12 +71,12 @@ export async function hushRun(port: number, keyPath: string, cipher: string, mac
   }
 }
 
-function opensshRun(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number): Promise<number> {
+function opensshRun(port: number, keyPath: string, cipher: string, mac: string | undefined, direction: 'download' | 'upload', bytes: number, cpus: string | undefined): Promise<number> {
   const ssh = `ssh -p ${port} -i ${keyPath} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o Ciphers=${cipher}${mac ? ` -o MACs=${mac}` : ''} root@127.0.0.1`;
   const cmd = direction === 'download' ? `${ssh} 'head -c ${bytes} /dev/zero' > /dev/null` : `head -c ${bytes} /dev/zero | ${ssh} 'cat > /dev/null'`;
   const start = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const p = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(...pinnedCommand('sh', ['-c', cmd], cpus), { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (b: Buffer) => (err += b.toString()));
     p.on('exit', (code) => (code === 0 ? resolve(bytes / seconds(start) / 2 ** 20) : reject(new Error(`ssh failed: ${err}`))));
@@ -140,6 +141,9 @@ export async function benchThroughput(opts: { quick: boolean; reps: number }): P
   const keyPath = join(dir, 'id');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
   const sshd = await startSshd({ authorizedKeys: [readFileSync(`${keyPath}.pub`, 'utf8').trim()], config: ['LogLevel ERROR', 'MaxStartups 100'] });
+  // Client and server on CPUs of their own (pinning.ts); sshd's sessions inherit its CPU.
+  const pin = throughputPinning();
+  pinProcess(sshd.pid, pin?.server);
   const out: ThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
@@ -147,10 +151,10 @@ export async function benchThroughput(opts: { quick: boolean; reps: number }): P
         for (const direction of ['download', 'upload'] as const) {
           // Each client in its own process, as ssh is (see isolated.ts).
           const args = [sshd.port, keyPath, cipher, mac ?? null, direction, bytes];
-          out.push({ cipher, direction, implementation: 'hush client', mibPerSec: await runIsolated<number>(HERE, 'hushRun', args) });
-          out.push({ cipher, direction, implementation: 'OpenSSH ssh', mibPerSec: await opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes) });
-          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args]) });
-          out.push({ cipher, direction, implementation: 'ssh2 client (pure JS)', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args]) });
+          out.push({ cipher, direction, implementation: 'hush client', mibPerSec: await runIsolated<number>(HERE, 'hushRun', args, pin?.client) });
+          out.push({ cipher, direction, implementation: 'OpenSSH ssh', mibPerSec: await opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes, pin?.client) });
+          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args], pin?.client) });
+          out.push({ cipher, direction, implementation: 'ssh2 client (pure JS)', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args], pin?.client) });
         }
       }
     }

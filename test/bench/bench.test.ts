@@ -6,10 +6,21 @@ import { test } from 'node:test';
 import { DEFAULT_CIPHERS } from '../../src/crypto/cipher-registry.js';
 import { DEFAULT_KEX } from '../../src/kex/registry.js';
 import { CHANNEL_CIPHERS, CHANNELS } from '../../bench/channels.js';
+import { parseCpuList, pinnedCommand } from '../../bench/pinning.js';
+
+test('bench pinning: CPU lists as Linux writes them, and commands wrapped in taskset only when pinned', () => {
+  assert.deepEqual(parseCpuList('0-1'), [0, 1]);
+  assert.deepEqual(parseCpuList('0,2-4,7'), [0, 2, 3, 4, 7]);
+  assert.deepEqual(parseCpuList('3'), [3]);
+  assert.deepEqual(parseCpuList('x'), []);
+  assert.deepEqual(pinnedCommand('ssh', ['-p', '22'], '1'), ['taskset', ['-c', '1', 'ssh', '-p', '22']]);
+  assert.deepEqual(pinnedCommand('ssh', ['-p', '22'], undefined), ['ssh', ['-p', '22']]);
+});
 
 test('npm run bench -- --quick runs every section and writes its results', () => {
   const r = spawnSync(process.execPath, ['dist/bench/run.js', '--quick'], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /bulk throughput: (clients on CPU \d+, servers .* on CPU \d+|processes not pinned)/, 'where the throughput runs put their processes');
   for (const c of DEFAULT_CIPHERS) assert.match(r.stdout, new RegExp(`\\| ${c.replace(/[.]/g, '\\.')}[ |]`), `row for ${c}`);
   for (const k of DEFAULT_KEX) assert.ok(r.stdout.includes(`| ${k} |`), `row for ${k}`);
   const json = JSON.parse(readFileSync('bench/results/quick.json', 'utf8')) as {
