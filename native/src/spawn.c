@@ -8,11 +8,12 @@
  * caller waits only for the exec itself. Even that wait is kept off the event loop: the vfork
  * parent sleeps until the child is scheduled and has exec'd, which under load (every core busy)
  * took 2-4 ms per session in hushd's profile. The spawn runs as async work on libuv's thread
- * pool; JavaScript gets its ends of the sockets at once and the pid (or the errno) in a callback.
+ * pool; JavaScript gets its ends of the descriptors at once and the pid (or the errno) in a callback.
  *
- * The child gets three socketpairs as stdin/stdout/stderr (what libuv gives child_process
- * children), every other descriptor closed (closefrom(3): nothing this process has open, such
- * as node-pty's terminal masters, leaks into it), default signal dispositions and an empty
+ * The child gets a socketpair as stdin and pipes as stdout and stderr (libuv gives
+ * child_process children socketpairs for all three; sshd on Linux gives pipes), every other
+ * descriptor closed (closefrom(3): nothing this process has open, such as node-pty's terminal
+ * masters, leaks into it), default signal dispositions and an empty
  * signal mask (as libuv's child), a working directory, and optionally a new session (setsid).
  *
  * Reaping: the child is not known to libuv, so libuv's SIGCHLD handler (which waits for its own
@@ -21,6 +22,7 @@
  * and calls the JavaScript callback with (exit code, signal number). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -238,7 +240,7 @@ typedef struct {
   char *file, *cwd;
   char **args, **envp;
   int setsid;
-  int ends[3]; /* the child's ends of the socketpairs; the thread closes them */
+  int ends[3]; /* the child's ends (stdin socketpair, stdout/stderr pipes); the thread closes them */
   pid_t pid;
   int pidfd;
   int err;           /* errno of the step that failed, 0 if none */
@@ -328,8 +330,9 @@ static void start_complete(napi_env env, napi_status status, void *data) {
  *       onSpawn: (err: Error | null, pid?: number) => void,
  *       onExit: (code: number, signal: number) => void) -> [stdin, stdout, stderr]
  * `file` must be an absolute path (no PATH search); `cwd` "" keeps the current directory.
- * The three descriptors, returned at once, are this process's ends of the socketpairs
- * (close-on-exec); the program starts on the thread pool, and onSpawn tells how that went.
+ * The three descriptors, returned at once, are this process's ends (close-on-exec): of the
+ * stdin socketpair, and the read ends of the stdout and stderr pipes. The program starts on
+ * the thread pool, and onSpawn tells how that went.
  * onExit runs once the child was reaped (code -1 when killed by signal `signal`). */
 napi_value hush_spawn(napi_env env, napi_callback_info info) {
   napi_value argv_js[7];
@@ -361,13 +364,17 @@ napi_value hush_spawn(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_NATIVE_ARGS", "spawn: file must be an absolute path");
     goto fail;
   }
+  /* stdin: a socketpair. stdout and stderr: pipes, as sshd gives them on Linux (USE_PIPES):
+   * the program's many small writes (head and cat write 4 KiB at a time) cost it less on a pipe
+   * than on a socket, whose every write allocates a buffer (hushd sending 1 GiB from `head -c`
+   * on one CPU: ~0.15 CPU-s per GiB less for the pair). */
   for (int i = 0; i < 3; i++) {
     int pair[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-      throw_errno(env, errno, "spawn: socketpair:");
+    if (i == 0 ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 : pipe2(pair, O_CLOEXEC) != 0) {
+      throw_errno(env, errno, i == 0 ? "spawn: socketpair:" : "spawn: pipe:");
       goto fail;
     }
-    ours[i] = pair[0];
+    ours[i] = pair[0]; /* the pipe's read end */
     s->ends[i] = pair[1];
   }
   if (napi_create_reference(env, argv_js[5], 1, &s->on_spawn) != napi_ok ||

@@ -31,7 +31,7 @@ export interface NativeCrypto {
   etmSeal(h: NativeHandle, seq: number, packet: Uint8Array, out: Uint8Array): void;
   etmOpen(h: NativeHandle, seq: number, wire: Uint8Array, out: Uint8Array): boolean;
   /**
-   * posix_spawn of an absolute `file` with socketpairs as stdin/stdout/stderr, every other
+   * posix_spawn of an absolute `file` with a socketpair as stdin and pipes as stdout and stderr, every other
    * descriptor closed, default signals, `cwd` ("" = ours) and optionally setsid. Returns
    * [stdin, stdout, stderr] (this process's ends) at once; the start runs on libuv's thread
    * pool and `onSpawn` gets its pid, or an Error coded with the errno's name. `onExit` runs

@@ -6,11 +6,12 @@
  * exec'd. Profiled on hushd under 20 concurrent `exec true` logins (`node --cpu-prof`),
  * ChildProcess.spawn held the loop ~2.9 ms per session, 25% of the server's time; a scratch
  * measurement of the call alone: 1.1-2.1 ms for child_process.spawn() against 0.28-0.30 ms for
- * the native spawn with its three sockets, on a 55-165 MB process.
+ * the native spawn with its three descriptors, on a 55-165 MB process.
  *
- * The child looks the same to the program: socketpairs as stdin/stdout/stderr (what libuv
- * gives), default signal dispositions, an empty signal mask, setsid when detached. One thing
- * is stricter: every descriptor above 2 is closed in the child (closefrom), so nothing this
+ * The child looks to the program as under sshd on Linux: a socketpair as stdin, pipes as
+ * stdout and stderr (libuv would give socketpairs for all three; a program's small writes,
+ * such as head's 4 KiB ones, cost it less on a pipe). Default signal dispositions, an empty
+ * signal mask, setsid when detached. One thing is stricter: every descriptor above 2 is closed in the child (closefrom), so nothing this
  * process has open (node-pty's terminal masters, inherited descriptors) leaks into it.
  *
  * The start itself runs on libuv's thread pool (the vfork parent waits for the child's exec, and

@@ -82,6 +82,19 @@ describe('native spawn', () => {
     assert.equal(r.stdout, 'ONLY=1\n');
   });
 
+  it('gives the program a socket as stdin and pipes as stdout and stderr, as sshd does on Linux', async (t) => {
+    if (!available(t)) return;
+    const child = new NativeChild('/bin/sh', ['-c', 'for fd in 0 1 2; do readlink /proc/self/fd/$fd; done; cat'], { env: {} });
+    const r = await run(child, 'in\n');
+    const [stdin, stdout, stderr, echoed] = r.stdout.split('\n');
+    assert.match(stdin!, /^socket:/);
+    assert.match(stdout!, /^pipe:/);
+    assert.match(stderr!, /^pipe:/);
+    assert.notEqual(stdout, stderr);
+    assert.equal(echoed, 'in');
+    assert.equal(r.code, 0);
+  });
+
   it('reports a signal as the signal, and kill() reaches the program', async (t) => {
     if (!available(t)) return;
     const child = new NativeChild('/bin/sleep', ['30'], { env: {} });
