@@ -98,3 +98,53 @@ test('a view that was handed out but not claimed keeps its buffer from ever bein
   assert.equal(lent.size, lentReads, 'every lent read had a buffer of its own');
   for (const k of kept) assert.ok(Buffer.from(k.view).equals(k.copy), 'an unclaimed view was overwritten');
 });
+
+test('connections that are not busy read into one shared buffer, copied at once: each gets its own bytes, none holds a buffer', async () => {
+  const clients = 12;
+  const rounds = 8;
+  const sent = Array.from({ length: clients }, () => [] as Buffer[]);
+  const got = Array.from({ length: clients }, () => [] as Buffer[]);
+  const buffers = new Set<ArrayBufferLike>();
+  let owned = 0;
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => {
+    accepted.push(socket);
+    const reader = new SocketReader();
+    assert.ok(reader.adopt(socket));
+    let who = -1;
+    reader.attach((chunk, isOwned) => {
+      // Each client's first byte says who it is.
+      if (who < 0) who = chunk[0]!;
+      buffers.add(chunk.buffer);
+      if (isOwned) owned++;
+      got[who]!.push(Buffer.from(chunk)); // the chunk itself is the next read's, anywhere
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const sockets = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const c = connect(port, '127.0.0.1');
+      await once(c, 'connect');
+      return c;
+    }),
+  );
+  for (let r = 0; r < rounds; r++) {
+    sockets.forEach((c, i) => {
+      const msg = randomBytes(100 + ((r * 37 + i * 101) % 3000));
+      if (r === 0) msg[0] = i;
+      sent[i]!.push(msg);
+      c.write(msg);
+    });
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  const total = (xs: Buffer[][]) => xs.reduce((a, x) => a + Buffer.concat(x).length, 0);
+  for (let i = 0; i < 200 && total(got) < total(sent); i++) await new Promise((res) => setTimeout(res, 10));
+  for (let i = 0; i < clients; i++) assert.ok(Buffer.concat(got[i]!).equals(Buffer.concat(sent[i]!)), `client ${i}'s bytes`);
+  assert.equal(owned, 0, 'small reads are copied, never lent');
+  assert.equal(buffers.size, 1, `${buffers.size} read buffers for ${clients} connections that were never busy`);
+  for (const c of sockets) c.destroy();
+  for (const s of accepted) s.destroy();
+  server.close();
+});
