@@ -32,8 +32,11 @@ export function ttyPrompt(prompt: string, echo: boolean): string | undefined {
     return undefined;
   }
   try {
-    writeSync(fd, prompt);
+    // Echo goes off before the prompt is shown, as readpassphrase(3) does: keys typed (or pasted)
+    // the moment the prompt appears must not be echoed. (Prompt first, then stty, echoed a PIN
+    // typed at once in CI.)
     if (!echo) stty(fd, ['-echo']);
+    writeSync(fd, prompt);
     const buf = Buffer.alloc(1);
     const bytes: number[] = [];
     try {
