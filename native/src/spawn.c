@@ -374,7 +374,7 @@ napi_value hush_spawn(napi_env env, napi_callback_info info) {
       throw_errno(env, errno, i == 0 ? "spawn: socketpair:" : "spawn: pipe:");
       goto fail;
     }
-    ours[i] = pair[0]; /* the pipe's read end */
+    ours[i] = pair[0]; /* for a pipe, its read end */
     s->ends[i] = pair[1];
   }
   if (napi_create_reference(env, argv_js[5], 1, &s->on_spawn) != napi_ok ||
