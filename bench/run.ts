@@ -178,8 +178,8 @@ async function main(): Promise<void> {
   const serverSide = want('throughput') ? await benchServerThroughput({ quick, reps: tpReps }) : [];
   const size = quick ? '16 MiB' : '1 GiB';
   const tables = !want('throughput') ? [] : [
-    sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max))`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client', 'ssh2 client (pure JS)'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client'], ['hush client', 'ssh2 client (pure JS)']]),
-    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s)`, serverSide, ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server', 'ssh -> ssh2 server (pure JS)'], [['ssh -> hush server', 'ssh -> sshd'], ['ssh -> hush server', 'ssh -> ssh2 server'], ['ssh -> hush server', 'ssh -> ssh2 server (pure JS)']]),
+    sideBySide(`bulk throughput of one channel, client side, against OpenSSH sshd (${size} per transfer, MiB/s, median (min-max); each client a fresh process, in an order rotated at each repetition)`, clientSide, ['hush client', 'OpenSSH ssh', 'ssh2 client', 'ssh2 client (pure JS)'], [['hush client', 'OpenSSH ssh'], ['hush client', 'ssh2 client'], ['hush client', 'ssh2 client (pure JS)']]),
+    sideBySide(`bulk throughput of one channel, server side, OpenSSH ssh as the client (${size}, MiB/s; each server first given one unmeasured ${quick ? '1 MiB' : '128 MiB'} transfer per cipher and direction; order rotated at each repetition)`, serverSide, ['ssh -> hush server', 'ssh -> sshd', 'ssh -> ssh2 server', 'ssh -> ssh2 server (pure JS)'], [['ssh -> hush server', 'ssh -> sshd'], ['ssh -> hush server', 'ssh -> ssh2 server'], ['ssh -> hush server', 'ssh -> ssh2 server (pure JS)']]),
     cpuTable(serverSide),
     sideBySide(`bulk throughput, library to library in one process (${size}, MiB/s)`, serverSide, ['hush <-> hush', 'ssh2 <-> ssh2', 'ssh2 <-> ssh2 (pure JS)'], [['hush <-> hush', 'ssh2 <-> ssh2'], ['hush <-> hush', 'ssh2 <-> ssh2 (pure JS)']]),
   ];

@@ -16,6 +16,8 @@ import { startSshd } from '../test/harness/peers.js';
 import { runIsolated } from './isolated.js';
 import { loadSsh2, type Ssh2Flavour } from './ssh2-load.js';
 import { pinnedCommand, pinProcess, throughputPinning } from './pinning.js';
+import { rotated } from './order.js';
+import { BENCH_CIPHERS } from './throughput-server.js';
 
 const HERE = new URL(import.meta.url);
 
@@ -25,13 +27,6 @@ export interface ThroughputResult {
   implementation: 'hush client' | 'OpenSSH ssh' | 'ssh2 client' | 'ssh2 client (pure JS)';
   mibPerSec: number;
 }
-
-const CIPHERS: Array<{ cipher: string; mac?: string }> = [
-  { cipher: 'chacha20-poly1305@openssh.com' },
-  { cipher: 'aes128-gcm@openssh.com' },
-  { cipher: 'aes256-gcm@openssh.com' },
-  { cipher: 'aes128-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
-];
 
 const CHUNK = Buffer.alloc(1024 * 1024);
 
@@ -147,14 +142,17 @@ export async function benchThroughput(opts: { quick: boolean; reps: number }): P
   const out: ThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
-      for (const { cipher, mac } of CIPHERS) {
+      for (const { cipher, mac } of BENCH_CIPHERS) {
         for (const direction of ['download', 'upload'] as const) {
-          // Each client in its own process, as ssh is (see isolated.ts).
+          // Each client in its own process, as ssh is (see isolated.ts); the order rotates (order.ts).
           const args = [sshd.port, keyPath, cipher, mac ?? null, direction, bytes];
-          out.push({ cipher, direction, implementation: 'hush client', mibPerSec: await runIsolated<number>(HERE, 'hushRun', args, pin?.client) });
-          out.push({ cipher, direction, implementation: 'OpenSSH ssh', mibPerSec: await opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes, pin?.client) });
-          out.push({ cipher, direction, implementation: 'ssh2 client', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args], pin?.client) });
-          out.push({ cipher, direction, implementation: 'ssh2 client (pure JS)', mibPerSec: await runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args], pin?.client) });
+          const clients: Array<[ThroughputResult['implementation'], () => Promise<number>]> = [
+            ['hush client', () => runIsolated<number>(HERE, 'hushRun', args, pin?.client)],
+            ['OpenSSH ssh', () => opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes, pin?.client)],
+            ['ssh2 client', () => runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args], pin?.client)],
+            ['ssh2 client (pure JS)', () => runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args], pin?.client)],
+          ];
+          for (const [implementation, run] of rotated(clients, rep)) out.push({ cipher, direction, implementation, mibPerSec: await run() });
         }
       }
     }

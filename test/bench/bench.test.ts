@@ -7,6 +7,7 @@ import { DEFAULT_CIPHERS } from '../../src/crypto/cipher-registry.js';
 import { DEFAULT_KEX } from '../../src/kex/registry.js';
 import { CHANNEL_CIPHERS, CHANNELS } from '../../bench/channels.js';
 import { parseCpuList, pinnedCommand } from '../../bench/pinning.js';
+import { rotated } from '../../bench/order.js';
 
 test('bench pinning: CPU lists as Linux writes them, and commands wrapped in taskset only when pinned', () => {
   assert.deepEqual(parseCpuList('0-1'), [0, 1]);
@@ -17,10 +18,24 @@ test('bench pinning: CPU lists as Linux writes them, and commands wrapped in tas
   assert.deepEqual(pinnedCommand('ssh', ['-p', '22'], undefined), ['ssh', ['-p', '22']]);
 });
 
+test('bench order: each implementation takes each place in turn across repetitions', () => {
+  const names = ['hush', 'sshd', 'ssh2', 'ssh2 js'];
+  assert.deepEqual(rotated(names, 0), names);
+  assert.deepEqual(rotated(names, 1), ['sshd', 'ssh2', 'ssh2 js', 'hush']);
+  assert.deepEqual(rotated(names, 5), rotated(names, 1));
+  assert.deepEqual(rotated(names, -1), ['ssh2 js', 'hush', 'sshd', 'ssh2']);
+  assert.deepEqual(rotated([], 3), []);
+  // Over as many repetitions as there are implementations, each was first exactly once.
+  const firsts = names.map((_, rep) => rotated(names, rep)[0]);
+  assert.deepEqual([...firsts].sort(), [...names].sort());
+  assert.deepEqual(names, ['hush', 'sshd', 'ssh2', 'ssh2 js'], 'the input is not reordered');
+});
+
 test('npm run bench -- --quick runs every section and writes its results', () => {
   const r = spawnSync(process.execPath, ['dist/bench/run.js', '--quick'], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /bulk throughput: (clients on CPU \d+, servers .* on CPU \d+|processes not pinned)/, 'where the throughput runs put their processes');
+  assert.match(r.stdout, /server side, OpenSSH ssh as the client \(16 MiB, MiB\/s; each server first given one unmeasured 1 MiB transfer/, 'the server-side table says the servers were warmed up');
   for (const c of DEFAULT_CIPHERS) assert.match(r.stdout, new RegExp(`\\| ${c.replace(/[.]/g, '\\.')}[ |]`), `row for ${c}`);
   for (const k of DEFAULT_KEX) assert.ok(r.stdout.includes(`| ${k} |`), `row for ${k}`);
   const json = JSON.parse(readFileSync('bench/results/quick.json', 'utf8')) as {
