@@ -5,6 +5,7 @@
 #include "chachapoly.h"
 #include "ctr_etm.h"
 #include "gcm.h"
+#include "malloc_tuning.h"
 #include "spawn.h"
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -23,6 +24,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("etmOpen", hush_etm_open),
       FN("spawn", hush_spawn),
       FN("spawnSupported", hush_spawn_supported),
+      FN("tuneMalloc", hush_tune_malloc),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -22,6 +22,7 @@ import { DialError } from './client/dial.js';
 import { Logger } from './client/log.js';
 import { runSession } from './client/session.js';
 import { RawMode } from './client/tty.js';
+import { keepFreedMemory } from './malloc-tuning.js';
 import { terminalSafe } from './safe-text.js';
 
 const raw = new RawMode();
@@ -115,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
   }
   log.level = config.logLevel;
   log.debug1(`hush ${HUSH_VERSION}`);
+  if (keepFreedMemory()) log.debug3('malloc: freed memory kept for reuse (up to 64 MiB)');
   log.debug1(`Reading configuration data ${a.configFile ?? '~/.ssh/config, /etc/ssh/ssh_config'}`);
   for (const w of config.warnings) log.verbose(w);
   if (config.localForwards.length > 0 || config.remoteForwards.length > 0) log.info('hush: port forwarding is not supported yet; LocalForward, RemoteForward and DynamicForward are ignored');

@@ -48,6 +48,12 @@ export interface NativeCrypto {
   ): [number, number, number];
   /** Whether spawn can work here (glibc >= 2.34 and pidfds, Linux >= 5.3). */
   spawnSupported(): boolean;
+  /**
+   * glibc's malloc keeps up to 64 MiB of freed memory for reuse, and serves requests below 1 MiB
+   * from its heap (native/src/malloc_tuning.c). For the whole process: command-line tools only.
+   * False when malloc is not glibc's (nothing changed), or undefined in an older build of the addon.
+   */
+  tuneMalloc?(): boolean;
 }
 
 export type NativeStatus =
