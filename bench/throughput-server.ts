@@ -51,6 +51,13 @@ export const BENCH_CIPHERS: Array<{ cipher: string; mac?: string }> = [
   { cipher: 'aes128-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
 ];
 
+/** Every cell of a bulk-throughput table: each cipher, download then upload. */
+export function* benchCells(): Generator<{ cipher: string; mac: string | undefined; direction: 'download' | 'upload' }> {
+  for (const { cipher, mac } of BENCH_CIPHERS) {
+    for (const direction of ['download', 'upload'] as const) yield { cipher, mac, direction };
+  }
+}
+
 const CHUNK = Buffer.alloc(1024 * 1024);
 /** The unmeasured first transfer each server gets per cipher and direction. */
 export const WARM_UP_BYTES = (quick: boolean): number => (quick ? 2 ** 20 : 128 * 2 ** 20);
@@ -273,30 +280,24 @@ export async function benchServerThroughput(opts: { quick: boolean; reps: number
     // gigabytes compiling (V8's optimizing compiler, measured on a fresh hushd: its first two
     // 1 GiB downloads took 1.7 s, the fifth 1.1 s). Each server gets one transfer per cipher
     // and direction that is not measured.
-    for (const { cipher, mac } of BENCH_CIPHERS) {
-      for (const direction of ['download', 'upload'] as const) {
-        for (const [, port, cpu] of servers) await run(port, cipher, mac, direction, cpu, WARM_UP_BYTES(opts.quick));
-      }
+    for (const { cipher, mac, direction } of benchCells()) {
+      for (const [, port, cpu] of servers) await run(port, cipher, mac, direction, cpu, WARM_UP_BYTES(opts.quick));
     }
     for (let rep = 0; rep < opts.reps; rep++) {
-      for (const { cipher, mac } of BENCH_CIPHERS) {
-        for (const direction of ['download', 'upload'] as const) {
-          // The order rotates at each repetition (order.ts).
-          for (const [implementation, port, cpu] of rotated(servers, rep)) out.push({ cipher, direction, implementation, ...(await run(port, cipher, mac, direction, cpu)) });
-        }
+      for (const { cipher, mac, direction } of benchCells()) {
+        // The order rotates at each repetition (order.ts).
+        for (const [implementation, port, cpu] of rotated(servers, rep)) out.push({ cipher, direction, implementation, ...(await run(port, cipher, mac, direction, cpu)) });
       }
     }
     // The library pairs after all the servers, each pair in a process of its own (see isolated.ts).
     for (let rep = 0; rep < opts.reps; rep++) {
-      for (const { cipher, mac } of BENCH_CIPHERS) {
-        for (const direction of ['download', 'upload'] as const) {
-          const pairs: Array<[string, () => Promise<number>]> = [
-            ['hush <-> hush', () => runIsolated<number>(HERE, 'hushPairFresh', [cipher, mac ?? null, direction, bytes, keyPath])],
-            ['ssh2 <-> ssh2', () => runIsolated<number>(HERE, 'ssh2Pair', ['installed', cipher, mac ?? null, direction, bytes, hostKeyPem])],
-            ['ssh2 <-> ssh2 (pure JS)', () => runIsolated<number>(HERE, 'ssh2Pair', ['pure-js', cipher, mac ?? null, direction, bytes, hostKeyPem])],
-          ];
-          for (const [implementation, pair] of rotated(pairs, rep)) out.push({ cipher, direction, implementation, mibPerSec: await pair() });
-        }
+      for (const { cipher, mac, direction } of benchCells()) {
+        const pairs: Array<[string, () => Promise<number>]> = [
+          ['hush <-> hush', () => runIsolated<number>(HERE, 'hushPairFresh', [cipher, mac ?? null, direction, bytes, keyPath])],
+          ['ssh2 <-> ssh2', () => runIsolated<number>(HERE, 'ssh2Pair', ['installed', cipher, mac ?? null, direction, bytes, hostKeyPem])],
+          ['ssh2 <-> ssh2 (pure JS)', () => runIsolated<number>(HERE, 'ssh2Pair', ['pure-js', cipher, mac ?? null, direction, bytes, hostKeyPem])],
+        ];
+        for (const [implementation, pair] of rotated(pairs, rep)) out.push({ cipher, direction, implementation, mibPerSec: await pair() });
       }
     }
   } finally {

@@ -17,7 +17,7 @@ import { runIsolated } from './isolated.js';
 import { loadSsh2, type Ssh2Flavour } from './ssh2-load.js';
 import { pinnedCommand, pinProcess, throughputPinning } from './pinning.js';
 import { rotated } from './order.js';
-import { BENCH_CIPHERS } from './throughput-server.js';
+import { benchCells } from './throughput-server.js';
 
 const HERE = new URL(import.meta.url);
 
@@ -142,18 +142,16 @@ export async function benchThroughput(opts: { quick: boolean; reps: number }): P
   const out: ThroughputResult[] = [];
   try {
     for (let rep = 0; rep < opts.reps; rep++) {
-      for (const { cipher, mac } of BENCH_CIPHERS) {
-        for (const direction of ['download', 'upload'] as const) {
-          // Each client in its own process, as ssh is (see isolated.ts); the order rotates (order.ts).
-          const args = [sshd.port, keyPath, cipher, mac ?? null, direction, bytes];
-          const clients: Array<[ThroughputResult['implementation'], () => Promise<number>]> = [
-            ['hush client', () => runIsolated<number>(HERE, 'hushRun', args, pin?.client)],
-            ['OpenSSH ssh', () => opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes, pin?.client)],
-            ['ssh2 client', () => runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args], pin?.client)],
-            ['ssh2 client (pure JS)', () => runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args], pin?.client)],
-          ];
-          for (const [implementation, run] of rotated(clients, rep)) out.push({ cipher, direction, implementation, mibPerSec: await run() });
-        }
+      for (const { cipher, mac, direction } of benchCells()) {
+        // Each client in its own process, as ssh is (see isolated.ts); the order rotates (order.ts).
+        const args = [sshd.port, keyPath, cipher, mac ?? null, direction, bytes];
+        const clients: Array<[ThroughputResult['implementation'], () => Promise<number>]> = [
+          ['hush client', () => runIsolated<number>(HERE, 'hushRun', args, pin?.client)],
+          ['OpenSSH ssh', () => opensshRun(sshd.port, keyPath, cipher, mac, direction, bytes, pin?.client)],
+          ['ssh2 client', () => runIsolated<number>(HERE, 'ssh2Run', ['installed', ...args], pin?.client)],
+          ['ssh2 client (pure JS)', () => runIsolated<number>(HERE, 'ssh2Run', ['pure-js', ...args], pin?.client)],
+        ];
+        for (const [implementation, run] of rotated(clients, rep)) out.push({ cipher, direction, implementation, mibPerSec: await run() });
       }
     }
   } finally {
