@@ -6,6 +6,7 @@
 #include "ctr_etm.h"
 #include "gcm.h"
 #include "malloc_tuning.h"
+#include "read_pool.h"
 #include "spawn.h"
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -25,6 +26,9 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("spawn", hush_spawn),
       FN("spawnSupported", hush_spawn_supported),
       FN("tuneMalloc", hush_tune_malloc),
+      FN("readBuffer", hush_read_buffer),
+      FN("readPoolUse", hush_read_pool_use),
+      FN("readPoolStats", hush_read_pool_stats),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -54,6 +54,17 @@ export interface NativeCrypto {
    * False when malloc is not glibc's (nothing changed), or undefined in an older build of the addon.
    */
   tuneMalloc?(): boolean;
+  /**
+   * A Buffer of `size` bytes (1 byte to 16 MiB, uninitialised) whose memory goes back to the
+   * addon's pool once the garbage collector freed it, and is reused for the next one
+   * (native/src/read_pool.c). Throws ERR_NATIVE_EXTERNAL where Node forbids external buffers.
+   * Undefined in an older build of the addon.
+   */
+  readBuffer?(size: number): Buffer;
+  /** +1 while a connection reads in bulk, -1 after; at 0 the pool is emptied. Returns the users left. */
+  readPoolUse?(delta: 1 | -1): number;
+  /** [blocks kept, bytes kept, users]. */
+  readPoolStats?(): [number, number, number];
 }
 
 export type NativeStatus =

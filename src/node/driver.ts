@@ -107,6 +107,7 @@ export class SocketDriver<E> {
     });
     socket.on('close', () => {
       this.clearTimer();
+      options.reader?.detach();
       if (!engine.closed) {
         engine.receiveEnd();
         this.pump();

@@ -9,8 +9,11 @@
  * - A lent buffer comes back for later reads once every view of it that left the engine has
  *   been claimed by a consumer (claim) and each claim released (the program's stdin took the
  *   bytes). A view nobody claimed (a stream handed to application code, which may keep it)
- *   leaves the buffer to the garbage collector, as before. Claims are per connection, so a
- *   buffer never carries one connection's bytes into another's views.
+ *   leaves the buffer to the garbage collector, and the next read goes into its unused tail.
+ *   Claims are per connection, so a buffer never carries one connection's bytes into another's
+ *   views.
+ * - Bulk buffers come from the native addon's pool when it is built (read-memory.ts): the memory
+ *   of a buffer left to the garbage collector is reused once it was collected.
  *
  * Why: a new buffer per read is as much external memory as the data itself (1 GiB per GiB
  * uploaded), and V8 counts external memory allocated since its last full collection against
@@ -26,9 +29,12 @@
  * go when it goes quiet).
  */
 import type { OnReadOpts, Socket } from 'node:net';
+import { allocReadBuffer, holdReadPool } from './read-memory.js';
 
 /** Bytes per socket read while a connection is busy: eight 32 KiB packets, a quarter of the peer's window. */
 const BULK_READ_SIZE = 256 * 1024;
+/** The least unused tail of a lent buffer that the next read goes into (rather than a new buffer). */
+const MIN_TAIL = 64 * 1024;
 /** Bytes per socket read otherwise (handshakes, interactive sessions, small commands). */
 const SMALL_READ_SIZE = 16 * 1024;
 /** A read at least this large is lent to the engine (decrypted in place); a smaller one is copied. */
@@ -74,11 +80,15 @@ class Lease {
     };
   }
 
-  /** The delivery is over: every view that left was claimed (or the buffer is left to the GC). */
-  settle(): void {
-    if (this.handed !== this.claimed) return; // someone may keep a view: never reused
+  /**
+   * The delivery is over: every view that left was claimed, and the buffer comes back once the
+   * claims are released (true); or someone may keep a view, and it is never reused (false).
+   */
+  settle(): boolean {
+    if (this.handed !== this.claimed) return false;
     this.recyclable = true;
     this.release();
+    return true;
   }
 
   private release(): void {
@@ -91,11 +101,13 @@ export type ReceiveSink = (data: Uint8Array, owned: boolean) => void;
 export class SocketReader {
   private buffer: Buffer | undefined;
   private bulk = false;
+  /** Lets the read-buffer pool go (set while bulk). */
+  private releasePool: (() => void) | undefined;
   private smallReads = 0;
   private free: Buffer[] = [];
   /** The lent buffer being delivered now: views handed out and claims are counted against it. */
   private current: Lease | undefined;
-  private readonly nextBuffer = (): Buffer => (this.buffer ??= this.bulk ? (this.free.pop() ?? Buffer.allocUnsafeSlow(BULK_READ_SIZE)) : SMALL_BUFFER);
+  private readonly nextBuffer = (): Buffer => (this.buffer ??= this.bulk ? (this.free.pop() ?? allocReadBuffer(BULK_READ_SIZE)) : SMALL_BUFFER);
   private readonly onRead = (n: number, buf: Uint8Array): boolean => {
     this.read(n, buf as Buffer);
     return true; // false would pause the socket; the SSH window is the flow control
@@ -134,7 +146,7 @@ export class SocketReader {
     if (buf === SMALL_BUFFER) {
       // Shared by every connection: copied by the engine before the next read anywhere.
       if (n === buf.length) {
-        this.bulk = true;
+        this.enterBulk();
         this.smallReads = 0;
         this.buffer = undefined; // the next read gets a bulk buffer
       }
@@ -142,17 +154,13 @@ export class SocketReader {
       return;
     }
     if (n < HAND_OVER) {
-      if (this.bulk && ++this.smallReads >= BULK_IDLE_READS) {
-        this.bulk = false;
-        this.buffer = undefined; // copied by the engine, so the large buffer can go
-        this.free = [];
-      }
+      if (this.bulk && ++this.smallReads >= BULK_IDLE_READS) this.leaveBulk();
       this.deliver(buf.subarray(0, n), false);
       return;
     }
     this.buffer = undefined; // the next read gets another buffer; this one is lent
     this.smallReads = 0;
-    if (n === buf.length) this.bulk = true;
+    if (n === buf.length) this.enterBulk();
     const lease = new Lease(buf, this);
     this.current = lease;
     try {
@@ -160,7 +168,30 @@ export class SocketReader {
     } finally {
       this.current = undefined;
     }
-    lease.settle();
+    // A buffer left to the garbage collector lends its unused tail to the next read: nothing
+    // refers to those bytes, and a 256 KiB buffer per read (reads average ~50 KiB) was five
+    // times the data in new memory, and as many collections.
+    if (!lease.settle() && this.bulk && buf.length - n >= MIN_TAIL) this.buffer = buf.subarray(n);
+  }
+
+  private enterBulk(): void {
+    this.bulk = true;
+    this.releasePool ??= holdReadPool();
+  }
+
+  private leaveBulk(): void {
+    this.bulk = false;
+    this.buffer = undefined; // copied by the engine, so the large buffer can go
+    this.free = [];
+    this.releasePool?.();
+    this.releasePool = undefined;
+  }
+
+  /** @internal The socket closed: no more reads, so its buffers and its hold on the pool go. */
+  detach(): void {
+    this.leaveBulk();
+    this.sink = undefined;
+    this.early = [];
   }
 
   private deliver(data: Uint8Array, owned: boolean): void {

@@ -5,22 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { nativeStatus } from '../../src/crypto/native.js';
+import { test } from 'node:test';
+import { requireNativeAddon } from '../harness/availability.js';
 import { freePort } from '../harness/peers.js';
 import { HUSH } from './hush-fixture.js';
 
 const glibc = Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime);
 
-/** Whether the addon is there; in CI it must be (the addon is built there). */
-function addonLoaded(t: TestContext): boolean {
-  const status = nativeStatus();
-  if (status.loaded) return true;
-  if (process.env.CI && process.env.HUSH_NATIVE !== '0') throw new Error(`CI is set, so the native addon must be loaded: ${status.reason}`);
-  console.log(`skipping: native addon not in use (${status.reason})`);
-  t.skip(status.reason);
-  return false;
-}
 
 /** Minor page faults of 300 rounds of eight 256 KiB read-sized buffers, filled, dropped and collected. */
 function faults(tune: boolean): number {
@@ -40,8 +31,8 @@ function faults(tune: boolean): number {
   return Number(r.stdout.trim());
 }
 
-test('with freed memory kept, buffers allocated again do not fault their pages in again', (t) => {
-  if (!addonLoaded(t)) return;
+test('with freed memory kept, buffers allocated again do not fault their pages in again', async (t) => {
+  if (!(await requireNativeAddon(t))) return;
   if (!glibc) {
     t.skip('malloc is not glibc\'s: nothing to tune');
     return;
@@ -56,7 +47,7 @@ test('with freed memory kept, buffers allocated again do not fault their pages i
 });
 
 test('hush -vvv says that freed memory is kept (the command applies the setting)', async (t) => {
-  if (!addonLoaded(t)) return;
+  if (!(await requireNativeAddon(t))) return;
   if (!glibc) {
     t.skip('malloc is not glibc\'s: nothing to tune');
     return;

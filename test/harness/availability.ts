@@ -84,3 +84,17 @@ export function requirePeer(name: PeerName, t?: TestContext): boolean {
   return requireBinaries(name, PEERS[name], t);
 }
 
+
+/**
+ * Whether the native addon is in use. In CI it must be (CI builds it): a missing addon fails the
+ * test there; elsewhere the test is skipped with the reason printed. HUSH_NATIVE=0 skips anywhere.
+ */
+export async function requireNativeAddon(t: TestContext): Promise<boolean> {
+  const { nativeStatus } = await import('../../src/crypto/native.js');
+  const status = nativeStatus();
+  if (status.loaded) return true;
+  if (process.env['CI'] && process.env['HUSH_NATIVE'] !== '0') throw new Error(`CI is set, so the native addon must be loaded: ${status.reason}`);
+  console.log(`skipping: native addon not in use (${status.reason})`);
+  t.skip(status.reason);
+  return false;
+}

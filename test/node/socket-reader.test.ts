@@ -78,15 +78,21 @@ test('a lent buffer is reused only after every view of it was claimed and releas
   assert.ok(lent.size < lentReads / 2, `${lent.size} buffers for ${lentReads} lent reads: they were not reused`);
 });
 
-test('a view that was handed out but not claimed keeps its buffer from ever being reused', async () => {
+test('a view that was handed out but not claimed keeps its bytes for good: later reads go only into the unused tail of its buffer', async () => {
   const data = randomBytes(8 * MiB);
   const kept: Array<{ view: Uint8Array; copy: Buffer }> = [];
-  const lent = new Set<ArrayBufferLike>();
+  /** The byte ranges of each buffer that lent reads used. */
+  const lent = new Map<ArrayBufferLike, Array<[number, number]>>();
   let lentReads = 0;
   await serve(data, (reader, chunk, owned) => {
     if (!owned) return;
     lentReads++;
-    lent.add(chunk.buffer);
+    const ranges = lent.get(chunk.buffer) ?? [];
+    for (const [from, to] of ranges) {
+      assert.ok(chunk.byteOffset >= to || chunk.byteOffset + chunk.length <= from, 'a read went into bytes an earlier read lent out');
+    }
+    ranges.push([chunk.byteOffset, chunk.byteOffset + chunk.length]);
+    lent.set(chunk.buffer, ranges);
     const a = chunk.subarray(0, 100);
     const b = chunk.subarray(100);
     reader.handedOut(a);
@@ -95,7 +101,8 @@ test('a view that was handed out but not claimed keeps its buffer from ever bein
     kept.push({ view: b, copy: Buffer.from(b) });
   });
   assert.ok(lentReads >= 10);
-  assert.equal(lent.size, lentReads, 'every lent read had a buffer of its own');
+  // Reads average well under a buffer's 256 KiB: tails were used, not a new buffer per read.
+  assert.ok(lent.size < lentReads, `${lent.size} buffers for ${lentReads} lent reads`);
   for (const k of kept) assert.ok(Buffer.from(k.view).equals(k.copy), 'an unclaimed view was overwritten');
 });
 
