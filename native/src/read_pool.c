@@ -51,7 +51,8 @@ static block *take(size_t size) {
   }
   pthread_mutex_unlock(&lock);
   if (b == NULL) {
-    b = aligned_alloc(HEADER, HEADER + size);
+    /* aligned_alloc wants a multiple of the alignment. */
+    b = aligned_alloc(HEADER, (HEADER + size + HEADER - 1) / HEADER * HEADER);
     if (b != NULL) b->size = size;
   }
   return b;
