@@ -7,6 +7,7 @@
 #include "gcm.h"
 #include "malloc_tuning.h"
 #include "read_pool.h"
+#include "socket_opts.h"
 #include "spawn.h"
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
@@ -29,6 +30,8 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("readBuffer", hush_read_buffer),
       FN("readPoolUse", hush_read_pool_use),
       FN("readPoolStats", hush_read_pool_stats),
+      FN("quickAck", hush_quick_ack),
+      FN("quickAckState", hush_quick_ack_state),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

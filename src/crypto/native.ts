@@ -65,6 +65,10 @@ export interface NativeCrypto {
   readPoolUse?(delta: 1 | -1): number;
   /** [blocks kept, bytes kept, users]. */
   readPoolStats?(): [number, number, number];
+  /** TCP_QUICKACK on (default) or off on a TCP socket's descriptor (native/src/socket_opts.c); false where it does not apply. */
+  quickAck?(fd: number, on?: boolean): boolean;
+  /** Whether the socket acknowledges at once (TCP_QUICKACK as getsockopt reads it). */
+  quickAckState?(fd: number): boolean;
 }
 
 export type NativeStatus =

@@ -140,6 +140,7 @@ export async function connect(o: ConnectOptions): Promise<Client> {
   const engine = new ClientEngine({ transport, auth: { user: o.username, credentials: coreCredentials }, ...(o.connection ? { connection: o.connection } : {}) });
   const reader = new SocketReader();
   const socket: Socket = o.sock ? streamAsSocket(o.sock) : await dial(o, port, reader);
+  if (!o.sock) reader.bindSocket(socket);
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
     let client: Client | undefined = undefined;

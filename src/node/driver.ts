@@ -82,8 +82,11 @@ export class SocketDriver<E> {
       reader.attach((chunk: Uint8Array, owned: boolean): void => {
         options.onReceive?.();
         const nested = this.pumping;
+        const written = reader.acksPending ? socket.bytesWritten : -1;
         engine.receive(chunk, owned);
         this.pump();
+        // Nothing went back: acknowledge now rather than after the delayed-ACK timer.
+        if (written >= 0 && socket.bytesWritten === written && !socket.destroyed) reader.acknowledge();
         // Events this delivery produced that were not followed out (a pump already running
         // will deliver them later, or a handler failed): its buffer cannot be vouched for.
         // Without viewOf nothing counts the views that left: the buffer is never reused.

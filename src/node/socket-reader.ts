@@ -29,6 +29,7 @@
  * go when it goes quiet).
  */
 import type { OnReadOpts, Socket } from 'node:net';
+import { nativeCrypto } from '../crypto/native.js';
 import { allocReadBuffer, holdReadPool } from './read-memory.js';
 
 /** Bytes per socket read while a connection is busy: eight 32 KiB packets, a quarter of the peer's window. */
@@ -103,6 +104,8 @@ export class SocketReader {
   private bulk = false;
   /** Lets the read-buffer pool go (set while bulk). */
   private releasePool: (() => void) | undefined;
+  /** The TCP socket's descriptor, for TCP_QUICKACK; undefined when unknown or not TCP. */
+  private fd: number | undefined;
   private smallReads = 0;
   private free: Buffer[] = [];
   /** The lent buffer being delivered now: views handed out and claims are counted against it. */
@@ -139,7 +142,31 @@ export class SocketReader {
     fields[kBufferGen] = this.nextBuffer;
     fields[kBufferCb] = this.onRead;
     handle.useUserBuffer(buf);
+    this.bindSocket(socket);
     return true;
+  }
+
+  /** Learns the socket's descriptor (for acknowledge); a socket connected with `onread` is bound after it connected. */
+  bindSocket(socket: Socket): void {
+    const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+    this.fd = typeof fd === 'number' && fd >= 0 && nativeCrypto()?.quickAck ? fd : undefined;
+  }
+
+  /**
+   * The delivery just handled produced no reply: acknowledge the peer's bytes now (TCP_QUICKACK,
+   * native/src/socket_opts.c), unless the connection is busy. OpenSSH sends with Nagle's
+   * algorithm on (sessions without a terminal), so a small packet of its that needs no answer
+   * held back its next one until our kernel's delayed ACK, ~40 ms later: twice in every
+   * `ssh host cmd` against hushd. A busy connection has full segments, which Nagle does not hold.
+   */
+  acknowledge(): void {
+    if (this.bulk || this.fd === undefined) return;
+    if (!nativeCrypto()!.quickAck!(this.fd)) this.fd = undefined;
+  }
+
+  /** Whether acknowledge() may act: the caller then checks whether a reply went out. */
+  get acksPending(): boolean {
+    return !this.bulk && this.fd !== undefined;
   }
 
   private read(n: number, buf: Buffer): void {
